@@ -1,0 +1,206 @@
+/*
+ * main.c - the nbrun command line.
+ *
+ * Exit codes: 0 every notebook ran; 1 a cell or a check failed; 2 a usage
+ * error, an invalid notebook, or an unusable output folder.  With several
+ * notebooks the largest code wins, and every notebook is still attempted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "notebook.h"
+#include "run.h"
+
+#ifndef NBRUN_VERSION
+#define NBRUN_VERSION "0.1.0"
+#endif
+
+static const char usage_text[] =
+	"usage: nbrun [options] NOTEBOOK.yaml...\n"
+	"\n"
+	"Run literate notebooks: each cell is markdown prose or a compiled kernel; nbrun runs\n"
+	"the cells in order over one shared state and writes DIR/<notebook>/report.md.\n"
+	"\n"
+	"options:\n"
+	"  -o, --output DIR        write into DIR/<notebook>/ (default: output)\n"
+	"  -s, --set NAME=VALUE    override a parameter declared under 'params' (type-checked)\n"
+	"      --save-state        also write every value as DIR/<notebook>/state/NAME.npy + state.json\n"
+	"  -q, --quiet             no progress, only errors\n"
+	"      --progress=MODE     auto (default), tty (a live line) or lines (one line per cell)\n"
+	"      --check             validate the notebooks without running them\n"
+	"      --list-kernels      list every kernel with its summary\n"
+	"      --describe KERNEL   show a kernel's parameters, outputs and an example\n"
+	"      --catalogue         print the kernel catalogue in markdown (docs/kernels.md)\n"
+	"      --functions         list the functions available in expressions\n"
+	"      --version           print the version\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"exit status: 0 success, 1 a cell or check failed, 2 usage error or invalid notebook\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("nbrun: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n(run 'nbrun --help' for usage)\n", stderr);
+	return 2;
+}
+
+static int describe(const char *name)
+{
+	int amb = 0;
+	const nb_kernel *k = nb_kernel_find(name, &amb);
+	if (!k) {
+		if (amb)
+			return usage_error("kernel name '%s' is ambiguous; use its full family.name", name);
+		const char *best = nb_kernel_suggest(name);
+		if (best) {
+			fprintf(stderr, "nbrun: error: unknown kernel '%s'; did you mean '%s'?\n", name, best);
+			return 2;
+		}
+		/* a family name lists its kernels */
+		size_t n = strlen(name), found = 0;
+		nb_buf b = NB_BUF_INIT;
+		for (size_t i = 0; i < nb_kernel_count(); i++) {
+			const nb_kernel *kk = nb_kernel_at(i);
+			if (!strncmp(kk->name, name, n) && kk->name[n] == '.') {
+				nb_kernel_describe(kk, &b);
+				nb_buf_puts(&b, "\n");
+				found++;
+			}
+		}
+		if (found) {
+			fputs(nb_buf_str(&b), stdout);
+			nb_buf_release(&b);
+			return 0;
+		}
+		nb_buf_release(&b);
+		return usage_error("unknown kernel '%s' (nbrun --list-kernels shows them all)", name);
+	}
+	nb_buf b = NB_BUF_INIT;
+	nb_kernel_describe(k, &b);
+	fputs(nb_buf_str(&b), stdout);
+	nb_buf_release(&b);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	nb_runopts opts = {0};
+	opts.outdir = "output";
+	nb_override *ov = nb_xcalloc((size_t)argc, sizeof *ov);
+	size_t nov = 0;
+	const char **files = nb_xcalloc((size_t)argc, sizeof *files);
+	size_t nfiles = 0;
+	int check_only = 0, rc = 0, opts_done = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
+			files[nfiles++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			opts_done = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			goto out;
+		} else if (!strcmp(a, "--version")) {
+			printf("nbrun %s\n", NBRUN_VERSION);
+			goto out;
+		} else if (!strcmp(a, "--list-kernels")) {
+			nb_buf b = NB_BUF_INIT;
+			nb_kernel_list(&b);
+			fputs(nb_buf_str(&b), stdout);
+			nb_buf_release(&b);
+			goto out;
+		} else if (!strcmp(a, "--catalogue")) {
+			nb_buf b = NB_BUF_INIT;
+			nb_kernel_catalogue_md(&b);
+			fputs(nb_buf_str(&b), stdout);
+			nb_buf_release(&b);
+			goto out;
+		} else if (!strcmp(a, "--functions")) {
+			size_t n;
+			const nb_fninfo *f = nb_expr_functions(&n);
+			for (size_t k = 0; k < n; k++)
+				printf("%s%s  %s\n", f[k].name, f[k].sig, f[k].doc);
+			goto out;
+		} else if (!strcmp(a, "--describe") || !strncmp(a, "--describe=", 11)) {
+			const char *name = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!name) {
+				rc = usage_error("%s needs a kernel name", "--describe");
+				goto out;
+			}
+			rc = describe(name);
+			goto out;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strncmp(a, "--output=", 9)) {
+			const char *d = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!d || !*d) {
+				rc = usage_error("%s needs a folder", "-o");
+				goto out;
+			}
+			opts.outdir = d;
+		} else if (!strcmp(a, "-s") || !strcmp(a, "--set") || !strncmp(a, "--set=", 6)) {
+			const char *kv = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+			const char *eq = kv ? strchr(kv, '=') : NULL;
+			if (!eq || eq == kv) {
+				rc = usage_error("--set needs NAME=VALUE, got '%s'", kv ? kv : "");
+				goto out;
+			}
+			ov[nov].name = nb_xstrndup(kv, (size_t)(eq - kv));
+			ov[nov].value = eq + 1;
+			nov++;
+		} else if (!strcmp(a, "--save-state")) {
+			opts.save_state = 1;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			opts.progress = NB_PROGRESS_QUIET;
+		} else if (!strncmp(a, "--progress=", 11)) {
+			const char *m = a + 11;
+			if (!strcmp(m, "auto"))
+				opts.progress = NB_PROGRESS_AUTO;
+			else if (!strcmp(m, "tty"))
+				opts.progress = NB_PROGRESS_TTY;
+			else if (!strcmp(m, "lines"))
+				opts.progress = NB_PROGRESS_LINES;
+			else {
+				rc = usage_error("--progress takes auto, tty or lines, not '%s'", m);
+				goto out;
+			}
+		} else if (!strcmp(a, "--check")) {
+			check_only = 1;
+		} else {
+			rc = usage_error("unknown option '%s'", a);
+			goto out;
+		}
+	}
+	if (!nfiles) {
+		rc = usage_error("%s", "no notebook given");
+		goto out;
+	}
+	for (size_t f = 0; f < nfiles; f++) {
+		nb_err e = NB_ERR_INIT;
+		nb_notebook *nb = nb_notebook_load(files[f], ov, nov, &e);
+		int r;
+		if (!nb) {
+			nb_err_print(stderr, &e);
+			nb_err_clear(&e);
+			r = 2;
+		} else if (check_only) {
+			if (opts.progress != NB_PROGRESS_QUIET)
+				fprintf(stderr, "nbrun: %s: valid (%zu cells)\n", files[f], nb->ncells);
+			r = 0;
+		} else {
+			r = nb_run_notebook(nb, &opts);
+		}
+		nb_notebook_free(nb);
+		if (r > rc)
+			rc = r;
+	}
+out:
+	for (size_t i = 0; i < nov; i++)
+		free((char *)ov[i].name);
+	free(ov);
+	free(files);
+	return rc;
+}

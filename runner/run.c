@@ -1,0 +1,641 @@
+/*
+ * run.c - the runner: evaluates parameters, calls kernels, binds results,
+ * reports progress, and writes the outputs.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "ops.h"
+
+struct nb_call {
+	nb_run *run;
+	nb_cell *cell;
+	nb_cellres *res;
+	nb_value **argv;       /* per schema slot */
+	nb_value ***items;     /* NB_P_ARRAYS */
+	size_t *nitems;
+	char **strs;           /* rendered strings */
+	nb_value **outs;
+	nb_err *e;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static nb_loc pval_loc(const nb_pval *p, size_t off)
+{
+	return nb_yloc_at(p->node, off);
+}
+
+static int call_fail_at(nb_call *c, nb_loc loc, const char *param, const char *fmt, ...) NB_PRINTF(4, 5);
+static int call_fail_at(nb_call *c, nb_loc loc, const char *param, const char *fmt, ...)
+{
+	nb_buf b = NB_BUF_INIT;
+	nb_buf_printf(&b, "cell '%s': ", c->cell->label);
+	if (param)
+		nb_buf_printf(&b, "parameter '%s': ", param);
+	va_list ap;
+	va_start(ap, fmt);
+	nb_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	nb_err_set(c->e, loc, "%s", nb_buf_str(&b));
+	nb_buf_release(&b);
+	return -1;
+}
+
+static size_t slot_index(nb_call *c, const char *name)
+{
+	for (size_t i = 0; i < c->cell->nargs; i++)
+		if (!strcmp(c->cell->args[i].param->name, name))
+			return i;
+	NB_BUG("kernel asked for a parameter that is not in its schema");
+}
+
+static nb_loc slot_loc(nb_call *c, const char *param)
+{
+	if (!param)
+		return c->cell->kernel_node ? c->cell->kernel_node->loc : c->cell->loc;
+	for (size_t i = 0; i < c->cell->nargs; i++) {
+		nb_argslot *s = &c->cell->args[i];
+		if (!strcmp(s->param->name, param))
+			return s->val ? s->val->node->loc : c->cell->kernel_node->loc;
+	}
+	for (size_t i = 0; i < c->cell->nvargs; i++)
+		if (!strcmp(c->cell->vargs[i].name, param))
+			return c->cell->vargs[i].val.node->loc;
+	return c->cell->kernel_node->loc;
+}
+
+/* Evaluate a parameter value to an nb_value (arrays and strings). */
+static nb_value *eval_pval(nb_call *c, const nb_pval *p, const char *param)
+{
+	switch (p->kind) {
+	case NB_PV_LIT:
+		return nb_ref(p->lit);
+	case NB_PV_EXPR: {
+		nb_err e = NB_ERR_INIT;
+		size_t pos = 0;
+		nb_value *v = nb_expr_eval(p->expr, nb_state_lookup, &c->run->state, &pos, &e);
+		if (!v) {
+			call_fail_at(c, pval_loc(p, pos == (size_t)-1 ? 0 : pos), param, "%s", e.msg);
+			nb_err_clear(&e);
+		}
+		return v;
+	}
+	case NB_PV_LIST: {
+		if (p->n == 0) {
+			size_t z = 0;
+			return nb_array_new(NB_F64, 1, &z, NULL);
+		}
+		nb_value **items = nb_xcalloc(p->n, sizeof *items);
+		nb_value *r = NULL;
+		size_t i;
+		for (i = 0; i < p->n; i++) {
+			if (!(items[i] = eval_pval(c, &p->items[i], param)))
+				goto out;
+			if (!nb_is_array(items[i])) {
+				call_fail_at(c, p->items[i].node->loc, param, "a list holds numbers or arrays, not a string");
+				i++;
+				goto out;
+			}
+			if (i && (items[i]->ndim != items[0]->ndim ||
+				  memcmp(items[i]->shape, items[0]->shape, (size_t)items[0]->ndim * sizeof(size_t)))) {
+				nb_buf s0 = NB_BUF_INIT, s1 = NB_BUF_INIT;
+				nb_shape_str(items[0]->ndim, items[0]->shape, &s0);
+				nb_shape_str(items[i]->ndim, items[i]->shape, &s1);
+				call_fail_at(c, p->items[i].node->loc, param,
+					     "inhomogeneous list: item 0 has shape %s but item %zu has shape %s",
+					     nb_buf_str(&s0), i, nb_buf_str(&s1));
+				nb_buf_release(&s0);
+				nb_buf_release(&s1);
+				i++;
+				goto out;
+			}
+		}
+		nb_err e = NB_ERR_INIT;
+		r = nb_stack(p->n, items, 0, &e);
+		if (!r) {
+			call_fail_at(c, p->node->loc, param, "%s", e.msg);
+			nb_err_clear(&e);
+		}
+	out:
+		for (size_t j = 0; j < i && j < p->n; j++)
+			nb_unref(items[j]);
+		free(items);
+		return r;
+	}
+	case NB_PV_FMT: {
+		nb_buf b = NB_BUF_INIT;
+		for (size_t i = 0; i < p->nparts; i++) {
+			const nb_fmtpart *fp = &p->parts[i];
+			if (fp->text) {
+				nb_buf_puts(&b, fp->text);
+				continue;
+			}
+			nb_err e = NB_ERR_INIT;
+			size_t pos = 0;
+			nb_value *v = nb_expr_eval(fp->expr, nb_state_lookup, &c->run->state, &pos, &e);
+			if (!v) {
+				call_fail_at(c, pval_loc(p, fp->pos + (pos == (size_t)-1 ? 0 : pos)), param, "%s", e.msg);
+				nb_err_clear(&e);
+				nb_buf_release(&b);
+				return NULL;
+			}
+			int rc;
+			if (fp->conv == 'r' && v->kind == NB_STR) {
+				nb_buf_printf(&b, "'%s'", v->str);
+				rc = 0;
+			} else {
+				rc = nb_fmt_spec(v, fp->spec, &b, &e);
+			}
+			nb_unref(v);
+			if (rc < 0) {
+				call_fail_at(c, pval_loc(p, fp->pos), param, "%s", e.msg);
+				nb_err_clear(&e);
+				nb_buf_release(&b);
+				return NULL;
+			}
+		}
+		nb_value *s = nb_str(nb_buf_str(&b));
+		nb_buf_release(&b);
+		return s;
+	}
+	}
+	return NULL;
+}
+
+static nb_value *default_value(const nb_param *p, nb_err *e)
+{
+	const char *d = p->dflt;
+	switch (p->type) {
+	case NB_P_STRING: case NB_P_CHOICE: case NB_P_FORMAT:
+		return nb_str(d);
+	case NB_P_BOOL:
+		return nb_bool(!strcmp(d, "true"));
+	default: {
+		size_t pos;
+		nb_expr *x = nb_expr_parse(d, &pos, e);
+		if (!x)
+			return NULL;
+		nb_state empty = NB_STATE_INIT;
+		nb_value *v = nb_expr_eval(x, nb_state_lookup, &empty, &pos, e);
+		nb_expr_free(x);
+		return v;
+	}
+	}
+}
+
+/* Check the runtime type of an evaluated parameter. */
+static int check_type(nb_call *c, const nb_param *p, const nb_pval *pv, nb_value **vp)
+{
+	nb_value *v = *vp;
+	nb_loc loc = pv ? pv->node->loc : c->cell->kernel_node->loc;
+	nb_buf d = NB_BUF_INIT;
+	nb_describe_value(v, &d);
+	int rc = 0;
+	switch (p->type) {
+	case NB_P_ARRAY:
+		if (!nb_is_array(v))
+			rc = call_fail_at(c, loc, p->name, "expected an array, got %s", nb_buf_str(&d));
+		break;
+	case NB_P_NUMBER:
+		if (!nb_is_array(v) || v->size != 1 || v->ndim > 0)
+			rc = call_fail_at(c, loc, p->name, "expected a single number, got %s", nb_buf_str(&d));
+		break;
+	case NB_P_INT:
+		if (!nb_is_array(v) || v->ndim > 0)
+			rc = call_fail_at(c, loc, p->name, "expected an integer, got %s", nb_buf_str(&d));
+		else if (v->dtype == NB_F64) {
+			double x = nb_f64p(v)[0];
+			if (x != floor(x) || fabs(x) > 9e15)
+				rc = call_fail_at(c, loc, p->name, "expected an integer, got %s", nb_buf_str(&d));
+			else {
+				*vp = nb_i64((int64_t)x);
+				nb_unref(v);
+			}
+		}
+		break;
+	case NB_P_SHAPE: {
+		int nd;
+		size_t shape[NB_MAXDIM];
+		nb_err e = NB_ERR_INIT;
+		if (nb_value_to_shape(v, &nd, shape, &e) < 0) {
+			rc = call_fail_at(c, loc, p->name, "%s", e.msg);
+			nb_err_clear(&e);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	nb_buf_release(&d);
+	return rc;
+}
+
+static int prepare_args(nb_call *c)
+{
+	nb_cell *cell = c->cell;
+	for (size_t i = 0; i < cell->nargs; i++) {
+		nb_argslot *s = &cell->args[i];
+		const nb_param *p = s->param;
+		if (p->type == NB_P_EXPR)
+			continue;
+		if (p->type == NB_P_ARRAYS && s->val) {
+			if (s->val->kind == NB_PV_LIST) {
+				c->nitems[i] = s->val->n;
+				c->items[i] = nb_xcalloc(s->val->n ? s->val->n : 1, sizeof(nb_value *));
+				for (size_t k = 0; k < s->val->n; k++) {
+					if (!(c->items[i][k] = eval_pval(c, &s->val->items[k], p->name)))
+						return -1;
+					if (!nb_is_array(c->items[i][k]))
+						return call_fail_at(c, s->val->items[k].node->loc, p->name, "expected an array");
+				}
+			} else {
+				nb_value *v = eval_pval(c, s->val, p->name);
+				if (!v)
+					return -1;
+				if (!nb_is_array(v) || v->ndim == 0) {
+					nb_unref(v);
+					return call_fail_at(c, s->val->node->loc, p->name, "expected a list of arrays");
+				}
+				c->nitems[i] = v->shape[0];
+				c->items[i] = nb_xcalloc(v->shape[0] ? v->shape[0] : 1, sizeof(nb_value *));
+				for (size_t k = 0; k < v->shape[0]; k++) {
+					nb_index ix = {.kind = NB_IDX_INT, .i = (int64_t)k};
+					c->items[i][k] = nb_getindex(v, 1, &ix, NULL);
+				}
+				nb_unref(v);
+			}
+			continue;
+		}
+		nb_value *v;
+		if (s->val) {
+			v = eval_pval(c, s->val, p->name);
+		} else if (p->dflt == NB_OPTIONAL) {
+			continue;
+		} else {
+			nb_err e = NB_ERR_INIT;
+			v = default_value(p, &e);
+			if (!v) {
+				call_fail_at(c, c->cell->kernel_node->loc, p->name, "bad default: %s", e.msg);
+				nb_err_clear(&e);
+			}
+		}
+		if (!v)
+			return -1;
+		if (check_type(c, p, s->val, &v) < 0) {
+			nb_unref(v);
+			return -1;
+		}
+		c->argv[i] = v;
+		if (v->kind == NB_STR)
+			c->strs[i] = v->str;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------- kernel-side API */
+
+const nb_value *nb_arg(nb_call *c, const char *name)
+{
+	return c->argv[slot_index(c, name)];
+}
+
+int nb_arg_given(nb_call *c, const char *name)
+{
+	return c->cell->args[slot_index(c, name)].val != NULL;
+}
+
+double nb_arg_num(nb_call *c, const char *name)
+{
+	const nb_value *v = nb_arg(c, name);
+	return v ? nb_get_f64(v, 0) : NAN;
+}
+
+int64_t nb_arg_int(nb_call *c, const char *name)
+{
+	const nb_value *v = nb_arg(c, name);
+	return v ? nb_get_i64(v, 0) : 0;
+}
+
+int nb_arg_bool(nb_call *c, const char *name)
+{
+	const nb_value *v = nb_arg(c, name);
+	return v ? nb_get_i64(v, 0) != 0 : 0;
+}
+
+const char *nb_arg_str(nb_call *c, const char *name)
+{
+	return c->strs[slot_index(c, name)];
+}
+
+const nb_expr *nb_arg_expr(nb_call *c, const char *name)
+{
+	nb_argslot *s = &c->cell->args[slot_index(c, name)];
+	return s->val ? s->val->expr : NULL;
+}
+
+size_t nb_arg_count(nb_call *c, const char *name)
+{
+	return c->nitems[slot_index(c, name)];
+}
+
+const nb_value *nb_arg_item(nb_call *c, const char *name, size_t i)
+{
+	return c->items[slot_index(c, name)][i];
+}
+
+int nb_arg_shape(nb_call *c, const char *name, size_t *shape)
+{
+	const nb_value *v = nb_arg(c, name);
+	int nd = 0;
+	if (!v || nb_value_to_shape(v, &nd, shape, NULL) < 0)
+		return 0;
+	return nd;
+}
+
+size_t nb_varg_count(nb_call *c)
+{
+	return c->cell->nvargs;
+}
+
+const char *nb_varg_name(nb_call *c, size_t i)
+{
+	return c->cell->vargs[i].name;
+}
+
+nb_value *nb_varg_eval(nb_call *c, size_t i)
+{
+	return eval_pval(c, &c->cell->vargs[i].val, NULL);
+}
+
+void nb_bind(nb_call *c, const char *name, nb_value *v)
+{
+	nb_state_put(&c->run->state, name, v, c->cell->label);
+}
+
+nb_value *nb_eval(nb_call *c, const nb_expr *x, const char *param)
+{
+	nb_err e = NB_ERR_INIT;
+	size_t pos = 0;
+	nb_value *v = nb_expr_eval(x, nb_state_lookup, &c->run->state, &pos, &e);
+	if (!v) {
+		nb_loc loc = slot_loc(c, param);
+		for (size_t i = 0; i < c->cell->nargs; i++)
+			if (param && !strcmp(c->cell->args[i].param->name, param) && c->cell->args[i].val)
+				loc = pval_loc(c->cell->args[i].val, pos == (size_t)-1 ? 0 : pos);
+		call_fail_at(c, loc, param, "%s", e.msg);
+		nb_err_clear(&e);
+	}
+	return v;
+}
+
+int nb_out(nb_call *c, size_t i, nb_value *v)
+{
+	if (i >= c->cell->nouts)
+		NB_BUG("kernel bound an output it does not declare");
+	nb_unref(c->outs[i]);
+	c->outs[i] = v;
+	return 0;
+}
+
+void nb_printf(nb_call *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	nb_buf_vprintf(&c->res->text, fmt, ap);
+	va_end(ap);
+}
+
+static void progress_line(nb_run *r, double frac);
+
+void nb_progress(nb_call *c, double frac)
+{
+	progress_line(c->run, frac);
+}
+
+int nb_fail(nb_call *c, const char *param, const char *fmt, ...)
+{
+	nb_buf b = NB_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	nb_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	call_fail_at(c, slot_loc(c, param), param, "%s", nb_buf_str(&b));
+	nb_buf_release(&b);
+	return -1;
+}
+
+int nb_fail_err(nb_call *c, const char *param, nb_err *e)
+{
+	call_fail_at(c, slot_loc(c, param), param, "%s", e->msg ? e->msg : "failed");
+	nb_err_clear(e);
+	return -1;
+}
+
+int nb_fail_check(nb_call *c, const char *fmt, ...)
+{
+	nb_buf b = NB_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	nb_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	call_fail_at(c, slot_loc(c, NULL), NULL, "%s", nb_buf_str(&b));
+	nb_buf_release(&b);
+	c->res->check_failed = 1;
+	return -1;
+}
+
+const char *nb_call_cell(nb_call *c)
+{
+	return c->cell->label;
+}
+
+/* ------------------------------------------------------------ progress */
+
+static void progress_line(nb_run *r, double frac)
+{
+	if (!r->tty)
+		return;
+	double now = nb_now();
+	if (frac < 1 && now - r->last_progress < 0.1)
+		return;
+	r->last_progress = now;
+	const nb_cell *c = &r->nb->cells[r->current];
+	fprintf(stderr, "\r\033[K%s: [%zu/%zu] %s (%s)", r->nb->stem, r->current + 1, r->nb->ncells, c->label,
+		c->kind == NB_CELL_MD ? "md" : nb_kernel_short(c->kernel));
+	if (frac >= 0)
+		fprintf(stderr, " %3.0f%%", 100 * frac);
+	fprintf(stderr, " %.1f s", now - r->t0);
+	fflush(stderr);
+}
+
+/* -------------------------------------------------------------- running */
+
+void nb_run_init(nb_run *r, nb_notebook *nb, const nb_runopts *opts)
+{
+	memset(r, 0, sizeof *r);
+	r->nb = nb;
+	r->opts = opts;
+	r->res = nb_xcalloc(nb->ncells ? nb->ncells : 1, sizeof *r->res);
+	nb_progress_mode pm = opts->progress;
+	if (pm == NB_PROGRESS_AUTO)
+		pm = isatty(2) && getenv("CI") == NULL ? NB_PROGRESS_TTY : NB_PROGRESS_LINES;
+	r->tty = pm == NB_PROGRESS_TTY;
+	for (size_t i = 0; i < nb->ndecls; i++)
+		nb_state_put(&r->state, nb->decls[i].name, nb_ref(nb->decls[i].value), "params");
+}
+
+static int run_cell(nb_run *r, size_t i)
+{
+	nb_cell *cell = &r->nb->cells[i];
+	nb_cellres *res = &r->res[i];
+	if (cell->kind == NB_CELL_MD) {
+		res->ran = 1;
+		return 0;
+	}
+	nb_call c = {0};
+	c.run = r;
+	c.cell = cell;
+	c.res = res;
+	c.e = &res->err;
+	size_t na = cell->nargs ? cell->nargs : 1;
+	c.argv = nb_xcalloc(na, sizeof *c.argv);
+	c.items = nb_xcalloc(na, sizeof *c.items);
+	c.nitems = nb_xcalloc(na, sizeof *c.nitems);
+	c.strs = nb_xcalloc(na, sizeof *c.strs);
+	c.outs = nb_xcalloc(cell->nouts ? cell->nouts : 1, sizeof *c.outs);
+	int rc = prepare_args(&c);
+	if (rc == 0) {
+		rc = cell->kernel->fn(&c);
+		if (rc < 0 && !res->err.set)
+			nb_fail(&c, NULL, "the kernel failed without saying why");
+	}
+	if (rc == 0) {
+		for (size_t k = 0; k < cell->nouts; k++) {
+			if (!cell->outs[k])
+				continue;
+			if (!c.outs[k]) {
+				rc = nb_fail(&c, NULL, "the kernel did not produce its output '%s'", cell->kernel->outputs[k].name);
+				break;
+			}
+		}
+	}
+	if (rc == 0) {
+		for (size_t k = 0; k < cell->nouts; k++) {
+			if (cell->outs[k] && c.outs[k]) {
+				nb_state_put(&r->state, cell->outs[k], c.outs[k], cell->label);
+				c.outs[k] = NULL;
+			}
+		}
+	}
+	for (size_t k = 0; k < cell->nouts; k++)
+		nb_unref(c.outs[k]);
+	for (size_t k = 0; k < cell->nargs; k++) {
+		nb_unref(c.argv[k]);
+		for (size_t j = 0; j < c.nitems[k]; j++)
+			nb_unref(c.items[k][j]);
+		free(c.items[k]);
+	}
+	free(c.outs);
+	free(c.argv);
+	free(c.items);
+	free(c.nitems);
+	free(c.strs);
+	res->ran = rc == 0 ? 1 : -1;
+	return rc;
+}
+
+int nb_run_cells(nb_run *r)
+{
+	r->t0 = nb_now();
+	const nb_runopts *o = r->opts;
+	int lines = !r->tty && o->progress != NB_PROGRESS_QUIET;
+	for (size_t i = 0; i < r->nb->ncells; i++) {
+		r->current = i;
+		nb_cell *cell = &r->nb->cells[i];
+		double t = nb_now();
+		if (cell->kind == NB_CELL_KERNEL)
+			progress_line(r, -1);
+		int rc = run_cell(r, i);
+		r->res[i].secs = nb_now() - t;
+		if (cell->kind == NB_CELL_KERNEL && lines)
+			fprintf(stderr, "nbrun: %s: [%zu/%zu] %s (%s) %.3f s%s\n", r->nb->stem, i + 1, r->nb->ncells,
+				cell->label, nb_kernel_short(cell->kernel), r->res[i].secs, rc ? " FAILED" : "");
+		if (rc) {
+			if (r->tty)
+				fputs("\r\033[K", stderr);
+			return 1;
+		}
+	}
+	if (r->tty)
+		fputs("\r\033[K", stderr);
+	return 0;
+}
+
+void nb_run_release(nb_run *r)
+{
+	for (size_t i = 0; i < r->nb->ncells; i++) {
+		nb_buf_release(&r->res[i].text);
+		nb_err_clear(&r->res[i].err);
+		for (size_t k = 0; k < r->res[i].nfigs; k++) {
+			nb_figref *f = &r->res[i].figs[k];
+			free(f->name);
+			free(f->png);
+			free(f->pdf);
+			free(f->svg);
+			free(f->alt);
+		}
+		free(r->res[i].figs);
+	}
+	free(r->res);
+	free(r->dir);
+	nb_state_release(&r->state);
+}
+
+int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts)
+{
+	nb_run r;
+	nb_run_init(&r, nb, opts);
+	const char *outdir = opts->outdir ? opts->outdir : "output";
+	r.dir = nb_xasprintf("%s/%s", outdir, nb->stem);
+	if (nb_mkdirs(r.dir) < 0) {
+		fprintf(stderr, "nbrun: error: cannot create the output folder '%s': %s\n", r.dir, strerror(errno));
+		nb_run_release(&r);
+		return 2;
+	}
+	int rc = nb_run_cells(&r);
+	for (size_t i = 0; i < nb->ncells; i++)
+		if (r.res[i].ran < 0)
+			nb_err_print(stderr, &r.res[i].err);
+	nb_buf md = NB_BUF_INIT;
+	nb_report_md(&r, &md);
+	char *path = nb_xasprintf("%s/report.md", r.dir);
+	if (nb_write_file_atomic(path, md.s, md.len) < 0) {
+		fprintf(stderr, "nbrun: error: cannot write '%s': %s\n", path, strerror(errno));
+		rc = rc ? rc : 1;
+	}
+	nb_buf_release(&md);
+	if (opts->save_state) {
+		char *sdir = nb_xasprintf("%s/state", r.dir);
+		nb_err e = NB_ERR_INIT;
+		if (nb_save_state(&r.state, sdir, &e) < 0) {
+			fprintf(stderr, "nbrun: error: %s\n", e.msg);
+			nb_err_clear(&e);
+			rc = rc ? rc : 1;
+		}
+		free(sdir);
+	}
+	if (opts->progress != NB_PROGRESS_QUIET || rc)
+		fprintf(stderr, "nbrun: %s: %s in %.2f s; report: %s\n", nb->stem,
+			rc == 0 ? "all cells ran" : "stopped at a failing cell", nb_now() - r.t0, path);
+	free(path);
+	nb_run_release(&r);
+	return rc;
+}
