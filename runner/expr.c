@@ -97,7 +97,10 @@ static int lex(lexer *L)
 			}
 		}
 		if (isalpha((unsigned char)s[q]) || s[q] == '_')
-			return lex_err(L, q, "invalid number literal: unexpected '%c'", (char[]){s[q], 0});
+			{
+			char bad[2] = {s[q], 0};
+			return lex_err(L, q, "invalid number literal: unexpected '%s'", bad);
+		}
 		char *txt = nb_xstrndup(s + p, q - p);
 		size_t w = 0;
 		for (size_t r = 0; txt[r]; r++)
@@ -1271,7 +1274,8 @@ static int singular_values(const nb_value *m, double *s, nb_err *e)
 	double *tmp = nb_xmalloc((r * c > 0 ? r * c : 1) * sizeof *tmp);
 	for (size_t i = 0; i < r * c; i++)
 		tmp[i] = nb_get_f64(m, i);
-	lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (lapack_int)r, (lapack_int)c, tmp, (lapack_int)c,
+	/* the row-major r×c matrix is the column-major c×r transpose: same singular values */
+	lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)c, (lapack_int)r, tmp, (lapack_int)c,
 					 s, NULL, 1, NULL, 1);
 	free(tmp);
 	if (info != 0)
@@ -1498,7 +1502,7 @@ static const fndef fns[] = {
 	{"ravel", f_shape_fn, 0, 1, 1, "", "(a)", "the elements as a 1-D array"},
 	U2("remainder", NB_MOD, "x1 % x2 (sign of the divisor)"),
 	{"repeat", f_repeat, 0, 2, 3, "axis", "(a, repeats, axis=None)", "repeat each element"},
-	{"reshape", f_shape_fn, 0, 2, 2, "newshape shape", "(a, shape)", "same data, new shape (one -1 allowed)"},
+	{"reshape", f_shape_fn, 0, 2, 8, "newshape shape", "(a, shape)", "same data, new shape (one -1 allowed)"},
 	U1("rint", NB_RINT, "round half to even"),
 	{"round", f_round, 0, 1, 2, "decimals", "(a, decimals=0)", "round half to even"},
 	U1("sign", NB_SIGN, "-1, 0 or 1"),
@@ -1715,6 +1719,8 @@ static nb_value *list_value(ev *E, const nb_expr *x)
 		}
 	}
 	r = at(E, x, nb_stack(x->n, items, 0, E->e));
+	if (r && x->kind == E_TUPLE && r->ndim == 1)
+		r->tuple = 1;
 out:
 	for (size_t j = 0; j < i && j < x->n; j++)
 		nb_unref(items[j]);
@@ -1852,6 +1858,8 @@ static nb_value *eval_attr(ev *E, const nb_expr *x)
 		r = nb_array_new(NB_I64, 1, &nd, E->e);
 		for (size_t i = 0; r && i < nd; i++)
 			nb_i64p(r)[i] = (int64_t)base->shape[i];
+		if (r)
+			r->tuple = 1;
 	} else if (!strcmp(x->s, "ndim")) {
 		r = nb_i64(base->ndim);
 	} else if (!strcmp(x->s, "size")) {

@@ -469,6 +469,21 @@ void nb_fmt_value(const nb_value *v, nb_buf *b)
 		}
 		return;
 	}
+	if (v->tuple && v->ndim == 1) {
+		nb_buf_putc(b, '(');
+		for (size_t i = 0; i < v->size; i++) {
+			if (i)
+				nb_buf_puts(b, ", ");
+			if (v->dtype == NB_F64)
+				nb_fmt_repr(nb_f64p(v)[i], b);
+			else if (v->dtype == NB_I64)
+				nb_buf_printf(b, "%lld", (long long)nb_i64p(v)[i]);
+			else
+				nb_buf_puts(b, nb_boolp(v)[i] ? "True" : "False");
+		}
+		nb_buf_puts(b, v->size == 1 ? ",)" : ")");
+		return;
+	}
 	if (v->size == 0) {
 		nb_buf_puts(b, "[]");
 		return;

@@ -550,12 +550,73 @@ static const char *redop_name(nb_redop op)
 }
 
 /*
- * Reduce over a set of axes.  The input is viewed as out_size groups of m
- * elements; element j of group g sits at a computed offset.  When the
- * reduced axes are the trailing ones the groups are contiguous, which is
- * where numpy uses pairwise summation; otherwise numpy accumulates in
- * memory order, which the generic path reproduces.
+ * numpy's order of additions for a sum over the axes marked in red[]: the
+ * trailing run of reduced axes is contiguous, so numpy sums it with one
+ * pairwise_sum call (a run of length one when the last axis is kept); the
+ * other reduced axes are walked in C order and their partial sums added in
+ * sequence.  Matching this order makes results agree to the last bit.
  */
+typedef struct redplan {
+	size_t osize, inner, outer;   /* groups, run length, runs per group */
+	size_t *goff, *ooff;          /* start of each group / of each run */
+} redplan;
+
+static void plan_reduction(const nb_value *a, const int *red, redplan *p)
+{
+	size_t cs[NB_MAXDIM];
+	cstrides(a->ndim, a->shape, cs);
+	int t = a->ndim; /* first axis of the trailing reduced run */
+	while (t > 0 && red[t - 1])
+		t--;
+	p->inner = 1;
+	for (int i = t; i < a->ndim; i++)
+		p->inner *= a->shape[i];
+	p->osize = 1;
+	p->outer = 1;
+	for (int i = 0; i < t; i++) {
+		if (red[i])
+			p->outer *= a->shape[i];
+		else
+			p->osize *= a->shape[i];
+	}
+	p->goff = nb_xmalloc((p->osize ? p->osize : 1) * sizeof *p->goff);
+	p->ooff = nb_xmalloc((p->outer ? p->outer : 1) * sizeof *p->ooff);
+	for (int pass = 0; pass < 2; pass++) {
+		int want_red = pass == 1;
+		size_t n = want_red ? p->outer : p->osize, *dst = want_red ? p->ooff : p->goff;
+		size_t idx[NB_MAXDIM] = {0};
+		for (size_t g = 0; g < n; g++) {
+			size_t off = 0;
+			for (int i = 0; i < t; i++)
+				if (red[i] == want_red)
+					off += idx[i] * cs[i];
+			dst[g] = off;
+			for (int i = t - 1; i >= 0; i--) {
+				if (red[i] != want_red)
+					continue;
+				if (++idx[i] < a->shape[i])
+					break;
+				idx[i] = 0;
+			}
+		}
+	}
+}
+
+static void plan_free(redplan *p)
+{
+	free(p->goff);
+	free(p->ooff);
+}
+
+/* Sum of group g of a float64 array, in numpy's order. */
+static double plan_sum(const redplan *p, const double *x, size_t g)
+{
+	double s = 0;
+	for (size_t o = 0; o < p->outer; o++)
+		s += nb_pairwise_sum(x + p->goff[g] + p->ooff[o], p->inner, 1);
+	return s;
+}
+
 nb_value *nb_reduce(nb_redop op, const nb_value *a, int naxes, const int *axes,
 		    int keepdims, double ddof, nb_err *e)
 {
@@ -617,97 +678,48 @@ nb_value *nb_reduce(nb_redop op, const nb_value *a, int naxes, const int *axes,
 	nb_value *r = keepdims ? nb_array_new(odt, a->ndim, kshape, e) : nb_array_new(odt, ond, oshape, e);
 	if (!r)
 		return NULL;
-	size_t osize = r->size;
-
-	/* trailing reduced axes => contiguous groups */
-	int trailing = 1, seen = 0;
-	for (int i = 0; i < a->ndim; i++) {
-		if (red[i])
-			seen = 1;
-		else if (seen)
-			trailing = 0;
+	redplan P;
+	plan_reduction(a, red, &P);
+	/* float sums (sum, mean, var, std) go through a float64 copy, as numpy's dtype=float64 does */
+	nb_value *af = NULL, *sq = NULL;
+	if (op == NB_RMEAN || op == NB_RVAR || op == NB_RSTD || (op == NB_RSUM && odt == NB_F64)) {
+		af = nb_astype(a, NB_F64, e);
+		if (!af)
+			goto fail;
 	}
-	/* Offsets: for group g and member j.  Build index maps once. */
-	size_t *goff = NULL, *moff = NULL;
-	if (!trailing) {
-		size_t cs[NB_MAXDIM];
-		cstrides(a->ndim, a->shape, cs);
-		goff = nb_xmalloc((osize ? osize : 1) * sizeof *goff);
-		moff = nb_xmalloc((m ? m : 1) * sizeof *moff);
-		size_t idx[NB_MAXDIM] = {0};
-		for (size_t g = 0; g < osize; g++) {
-			size_t off = 0;
-			for (int i = 0; i < a->ndim; i++)
-				if (!red[i])
-					off += idx[i] * cs[i];
-			goff[g] = off;
-			for (int i = a->ndim - 1; i >= 0; i--) {
-				if (red[i])
-					continue;
-				if (++idx[i] < a->shape[i])
-					break;
-				idx[i] = 0;
-			}
-		}
-		memset(idx, 0, sizeof idx);
-		for (size_t j = 0; j < m; j++) {
-			size_t off = 0;
-			for (int i = 0; i < a->ndim; i++)
-				if (red[i])
-					off += idx[i] * cs[i];
-			moff[j] = off;
-			for (int i = a->ndim - 1; i >= 0; i--) {
-				if (!red[i])
-					continue;
-				if (++idx[i] < a->shape[i])
-					break;
-				idx[i] = 0;
-			}
+	if (op == NB_RVAR || op == NB_RSTD) {
+		/* x = (a - mean)**2 over the whole array, then summed in the same order */
+		sq = nb_array_like(a, NB_F64, e);
+		if (!sq)
+			goto fail;
+		const double *x = nb_f64p(af);
+		double *q = nb_f64p(sq);
+		for (size_t g = 0; g < P.osize; g++) {
+			double mean = plan_sum(&P, x, g) / (double)m;
+			for (size_t o = 0; o < P.outer; o++)
+				for (size_t j = 0; j < P.inner; j++) {
+					size_t off = P.goff[g] + P.ooff[o] + j;
+					double d = x[off] - mean;
+					q[off] = d * d;
+				}
 		}
 	}
-#define OFF(g, j) (trailing ? (g) * m + (j) : goff[g] + moff[j])
-	double *tmp = NULL;
-	for (size_t g = 0; g < osize; g++) {
+	for (size_t g = 0; g < P.osize; g++) {
 		switch (op) {
-		case NB_RSUM: case NB_RMEAN: case NB_RVAR: case NB_RSTD: {
-			if (a->dtype != NB_F64 && op == NB_RSUM) {
-				int64_t s = 0;
-				for (size_t j = 0; j < m; j++)
-					s = (int64_t)((uint64_t)s + (uint64_t)nb_get_i64(a, OFF(g, j)));
-				nb_i64p(r)[g] = s;
-				break;
-			}
-			double s;
-			if (trailing && a->dtype == NB_F64) {
-				s = nb_pairwise_sum(nb_f64p(a) + g * m, m, 1);
+		case NB_RSUM: case NB_RMEAN:
+			if (odt == NB_I64) {
+				uint64_t s = 0;
+				for (size_t o = 0; o < P.outer; o++)
+					for (size_t j = 0; j < P.inner; j++)
+						s += (uint64_t)nb_get_i64(a, P.goff[g] + P.ooff[o] + j);
+				nb_i64p(r)[g] = (int64_t)s;
 			} else {
-				s = 0;
-				for (size_t j = 0; j < m; j++)
-					s += nb_get_f64(a, OFF(g, j));
+				double s = plan_sum(&P, nb_f64p(af), g);
+				nb_f64p(r)[g] = op == NB_RMEAN ? s / (double)m : s;
 			}
-			if (op == NB_RSUM) {
-				nb_f64p(r)[g] = s;
-				break;
-			}
-			double mean = s / (double)m;
-			if (op == NB_RMEAN) {
-				nb_f64p(r)[g] = mean;
-				break;
-			}
-			if (!tmp)
-				tmp = nb_xmalloc((m ? m : 1) * sizeof *tmp);
-			for (size_t j = 0; j < m; j++) {
-				double d = nb_get_f64(a, OFF(g, j)) - mean;
-				tmp[j] = d * d;
-			}
-			double ss;
-			if (trailing) {
-				ss = nb_pairwise_sum(tmp, m, 1);
-			} else {
-				ss = 0;
-				for (size_t j = 0; j < m; j++)
-					ss += tmp[j];
-			}
+			break;
+		case NB_RVAR: case NB_RSTD: {
+			double ss = plan_sum(&P, nb_f64p(sq), g);
 			double dn = (double)m - ddof;
 			double v = dn > 0 ? ss / dn : NAN;
 			nb_f64p(r)[g] = op == NB_RSTD ? sqrt(v) : v;
@@ -716,65 +728,80 @@ nb_value *nb_reduce(nb_redop op, const nb_value *a, int naxes, const int *axes,
 		case NB_RPROD:
 			if (odt == NB_F64) {
 				double p = 1;
-				for (size_t j = 0; j < m; j++)
-					p *= nb_get_f64(a, OFF(g, j));
+				for (size_t o = 0; o < P.outer; o++)
+					for (size_t j = 0; j < P.inner; j++)
+						p *= nb_f64p(a)[P.goff[g] + P.ooff[o] + j];
 				nb_f64p(r)[g] = p;
 			} else {
 				uint64_t p = 1;
-				for (size_t j = 0; j < m; j++)
-					p *= (uint64_t)nb_get_i64(a, OFF(g, j));
+				for (size_t o = 0; o < P.outer; o++)
+					for (size_t j = 0; j < P.inner; j++)
+						p *= (uint64_t)nb_get_i64(a, P.goff[g] + P.ooff[o] + j);
 				nb_i64p(r)[g] = (int64_t)p;
 			}
 			break;
 		case NB_RMIN: case NB_RMAX: case NB_RARGMIN: case NB_RARGMAX: {
+			/* candidates in C order of the reduced axes */
 			int want_max = op == NB_RMAX || op == NB_RARGMAX;
-			size_t best = 0;
-			if (a->dtype == NB_F64) {
-				double bv = nb_get_f64(a, OFF(g, 0));
-				for (size_t j = 1; j < m && !isnan(bv); j++) {
-					double x = nb_get_f64(a, OFF(g, j));
-					if (isnan(x) || (want_max ? x > bv : x < bv)) {
-						bv = x;
-						best = j;
+			size_t best = 0, k = 0;
+			double bf = 0;
+			int64_t bi = 0;
+			int have_nan = 0;
+			for (size_t o = 0; o < P.outer; o++) {
+				for (size_t j = 0; j < P.inner; j++, k++) {
+					size_t off = P.goff[g] + P.ooff[o] + j;
+					if (a->dtype == NB_F64) {
+						double x = nb_f64p(a)[off];
+						if (have_nan)
+							continue;
+						if (k == 0 || isnan(x) || (want_max ? x > bf : x < bf)) {
+							bf = x;
+							best = k;
+							have_nan = isnan(x);
+						}
+					} else {
+						int64_t x = nb_get_i64(a, off);
+						if (k == 0 || (want_max ? x > bi : x < bi)) {
+							bi = x;
+							best = k;
+						}
 					}
 				}
-				if (odt == NB_F64)
-					nb_f64p(r)[g] = bv;
-			} else {
-				int64_t bv = nb_get_i64(a, OFF(g, 0));
-				for (size_t j = 1; j < m; j++) {
-					int64_t x = nb_get_i64(a, OFF(g, j));
-					if (want_max ? x > bv : x < bv) {
-						bv = x;
-						best = j;
-					}
-				}
-				if (odt == NB_I64 && !(op == NB_RARGMIN || op == NB_RARGMAX))
-					nb_i64p(r)[g] = bv;
-				else if (odt == NB_BOOL)
-					nb_boolp(r)[g] = bv != 0;
 			}
-			if (op == NB_RARGMIN || op == NB_RARGMAX)
+			if (is_arg)
 				nb_i64p(r)[g] = (int64_t)best;
+			else if (odt == NB_F64)
+				nb_f64p(r)[g] = bf;
+			else if (odt == NB_I64)
+				nb_i64p(r)[g] = bi;
+			else
+				nb_boolp(r)[g] = bi != 0;
 			break;
 		}
 		case NB_RANY: case NB_RALL: {
 			int any = 0, all = 1;
-			for (size_t j = 0; j < m; j++) {
-				int t = nb_get_f64(a, OFF(g, j)) != 0 || (a->dtype == NB_F64 && isnan(nb_f64p(a)[OFF(g, j)]));
-				any |= t;
-				all &= t;
-			}
+			for (size_t o = 0; o < P.outer; o++)
+				for (size_t j = 0; j < P.inner; j++) {
+					size_t off = P.goff[g] + P.ooff[o] + j;
+					int t = nb_get_f64(a, off) != 0 || (a->dtype == NB_F64 && isnan(nb_f64p(a)[off]));
+					any |= t;
+					all &= t;
+				}
 			nb_boolp(r)[g] = op == NB_RANY ? any : all;
 			break;
 		}
 		}
 	}
-#undef OFF
-	free(tmp);
-	free(goff);
-	free(moff);
+	plan_free(&P);
+	nb_unref(af);
+	nb_unref(sq);
 	return r;
+fail:
+	plan_free(&P);
+	nb_unref(af);
+	nb_unref(sq);
+	nb_unref(r);
+	return NULL;
 }
 
 nb_value *nb_cumulate(nb_binop op, const nb_value *a, const int *axisp, nb_err *e)

@@ -53,6 +53,7 @@ typedef struct nb_value {
 	int ndim;
 	size_t shape[NB_MAXDIM];
 	size_t size; /* product of shape; 1 for rank 0 */
+	int tuple;   /* a 1-D array that Python would hold as a tuple (x.shape, (2, 3)): prints as one */
 	void *data;
 	/* strings */
 	char *str;
