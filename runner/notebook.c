@@ -990,6 +990,14 @@ static nb_value *decl_value_from_text(nb_decltype t, const char *text, nb_err *e
 	return NULL;
 }
 
+/* How a node is named in a message: the text of a short scalar, else its kind. */
+static const char *shown(const nb_ynode *n)
+{
+	if (n->kind == NB_YSCALAR && !nb_yis_null(n) && n->len <= 40)
+		return n->text;
+	return nb_ydescribe(n);
+}
+
 static int load_decls(loader *L, const nb_ynode *pn)
 {
 	nb_notebook *nb = L->nb;
@@ -1053,22 +1061,22 @@ static int load_decls(loader *L, const nb_ynode *pn)
 		switch (t) {
 		case NB_D_INT:
 			if (lk != LIT_INT)
-				return fail(L, dv->loc, "parameter '%s' is an int, but its default is %s", d->name, nb_ydescribe(dv));
+				return fail(L, dv->loc, "parameter '%s' is an int, but its default is %s", d->name, shown(dv));
 			d->value = nb_i64(iv);
 			break;
 		case NB_D_FLOAT:
 			if (lk != LIT_INT && lk != LIT_FLOAT)
-				return fail(L, dv->loc, "parameter '%s' is a float, but its default is %s", d->name, nb_ydescribe(dv));
+				return fail(L, dv->loc, "parameter '%s' is a float, but its default is %s", d->name, shown(dv));
 			d->value = nb_f64(lk == LIT_INT ? (double)iv : fv);
 			break;
 		case NB_D_BOOL:
 			if (lk != LIT_BOOL)
-				return fail(L, dv->loc, "parameter '%s' is a bool, but its default is %s", d->name, nb_ydescribe(dv));
+				return fail(L, dv->loc, "parameter '%s' is a bool, but its default is %s", d->name, shown(dv));
 			d->value = nb_bool((int)iv);
 			break;
 		case NB_D_STR:
 			if (dv->kind != NB_YSCALAR)
-				return fail(L, dv->loc, "parameter '%s' is a str, but its default is %s", d->name, nb_ydescribe(dv));
+				return fail(L, dv->loc, "parameter '%s' is a str, but its default is %s", d->name, shown(dv));
 			d->value = nb_str(dv->text);
 			break;
 		case NB_D_ARRAY:

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,7 +212,14 @@ const char *nb_suggest_best(const nb_suggest *s)
 	if (!s->best)
 		return NULL;
 	size_t len = strlen(s->word);
-	/* one edit for short words, about a third of the letters for longer ones */
+	/* a different case is always a plausible typo */
+	if (strlen(s->best) == len && !strcasecmp(s->best, s->word))
+		return s->best;
+	/* a one-letter word is one substitution from every other one: only
+	 * suggest a longer name it starts ('l' -> 'lr'); otherwise one edit up
+	 * to three letters, two up to five, about a third of the letters beyond */
+	if (len == 1)
+		return s->best_dist == 1 && s->best[0] == s->word[0] ? s->best : NULL;
 	size_t limit = len <= 3 ? 1 : len <= 5 ? 2 : (len + 2) / 3;
 	return s->best_dist <= limit ? s->best : NULL;
 }
