@@ -221,6 +221,19 @@ void nb_kernel_catalogue_md(nb_buf *b)
 		if (k->example)
 			nb_buf_printf(b, "```yaml\n%s```\n\n", k->example);
 	}
+	size_t nf;
+	const nb_fninfo *fn = nb_expr_functions(&nf);
+	nb_buf_puts(b, "## Functions in expressions\n\n"
+		       "Any parameter that takes an array accepts an expression (see [format.md](format.md)).\n"
+		       "These functions follow numpy's semantics; `np.` and `np.linalg.` prefixes are accepted\n"
+		       "and ignored, and `x.sum(...)`-style methods map to the function of the same name.\n\n"
+		       "| function | meaning |\n|---|---|\n");
+	for (size_t i = 0; i < nf; i++) {
+		nb_buf_printf(b, "| `%s%s` | ", fn[i].name, fn[i].sig);
+		md_escape(b, fn[i].doc);
+		nb_buf_puts(b, " |\n");
+	}
+	nb_buf_putc(b, '\n');
 	while (b->len >= 2 && b->s[b->len - 1] == '\n' && b->s[b->len - 2] == '\n')
 		b->s[--b->len] = '\0';
 }

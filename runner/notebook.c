@@ -827,6 +827,7 @@ typedef struct scope {
 	char **names;
 	size_t n, cap;
 	loader *L;
+	const char *context;   /* "kernel 'k': parameter 'p': " or "" */
 	const nb_ynode *node;
 	size_t base;       /* offset of the expression in the node's text */
 } scope;
@@ -854,15 +855,15 @@ static int check_name(void *ctx, const char *name, size_t pos)
 		return 0;
 	nb_loc loc = nb_yloc_at(s->node, s->base + pos);
 	if (nb_expr_is_function(name))
-		return fail(s->L, loc, "'%s' is a function; call it as %s(...)", name, name);
+		return fail(s->L, loc, "%s'%s' is a function; call it as %s(...)", s->context, name, name);
 	nb_suggest sg;
 	nb_suggest_init(&sg, name);
 	for (size_t i = 0; i < s->n; i++)
 		nb_suggest_offer(&sg, s->names[i]);
 	const char *best = nb_suggest_best(&sg);
 	if (best)
-		return fail(s->L, loc, "undefined name '%s'; did you mean '%s'?", name, best);
-	return fail(s->L, loc, "undefined name '%s': no earlier cell binds it", name);
+		return fail(s->L, loc, "%sundefined name '%s'; did you mean '%s'?", s->context, name, best);
+	return fail(s->L, loc, "%sundefined name '%s': no earlier cell binds it", s->context, name);
 }
 
 static int check_pval(scope *s, const nb_pval *p)
@@ -899,6 +900,8 @@ static int check_names(loader *L, nb_notebook *nb)
 {
 	scope s = {0};
 	s.L = L;
+	s.context = "";
+	char ctx[160];
 	int rc = 0;
 	for (size_t i = 0; i < nb->ndecls; i++)
 		scope_add(&s, nb->decls[i].name);
@@ -910,7 +913,16 @@ static int check_names(loader *L, nb_notebook *nb)
 			/* NB_P_EXPR parameters are evaluated by the kernel, possibly with names of its own */
 			if (c->args[i].param->type == NB_P_EXPR)
 				continue;
+			/* a kernel's parameters get context; print's text and let's values speak for themselves */
+			if (c->args[i].param->type == NB_P_FORMAT)
+				s.context = "";
+			else {
+				snprintf(ctx, sizeof ctx, "kernel '%s': parameter '%s': ", nb_kernel_short(c->kernel),
+					 c->args[i].param->name);
+				s.context = ctx;
+			}
 			rc = check_pval(&s, c->args[i].val);
+			s.context = "";
 		}
 		for (size_t i = 0; i < c->nvargs && rc == 0; i++) {
 			rc = check_pval(&s, &c->vargs[i].val);

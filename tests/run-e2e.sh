@@ -1,0 +1,158 @@
+#!/bin/sh
+# End-to-end tests: run real notebooks with the nbrun binary and compare
+# what it writes (report.md), what it prints on stderr and its exit status
+# with the expected files next to each notebook.
+#
+#   tests/e2e/NAME.yaml     a notebook that runs (NAME.md: the expected report,
+#                           NAME.rc: the expected exit status, default 0,
+#                           NAME.err: the expected stderr, optional)
+#   tests/errors/NAME.yaml  a bad notebook (NAME.err and NAME.rc required)
+#
+# usage: tests/run-e2e.sh SANITIZER_NBRUN [RELEASE_NBRUN]
+# Set UPDATE=1 to rewrite the expected files from the actual output.
+set -u
+NBRUN=${1:?usage: run-e2e.sh NBRUN [RELEASE_NBRUN]}
+REL=${2:-}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d)
+trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+
+# Timings vary between runs; everything else must match exactly.
+normalise() {
+	sed -e 's/[0-9][0-9]*\.[0-9][0-9]* s\b/T s/g' -e "s|$TMP|TMP|g" -e "s|$HERE/||g"
+}
+
+compare() { # name expected actual
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$3" "$2"
+		return 0
+	fi
+	if ! diff -u "$2" "$3" > "$TMP/diff"; then
+		echo "FAIL: $1: output differs from $(basename "$2")"
+		head -40 "$TMP/diff"
+		return 1
+	fi
+	return 0
+}
+
+run_case() { # kind file
+	kind=$1
+	f=$2
+	name=$(basename "$f" .yaml)
+	base=${f%.yaml}
+	out="$TMP/out-$kind-$name"
+	( cd "$HERE/.." && "$NBRUN" -q -o "$out" "tests/$kind/$name.yaml" ) > "$TMP/stdout" 2> "$TMP/stderr.raw"
+	rc=$?
+	normalise < "$TMP/stderr.raw" > "$TMP/stderr"
+	ok=1
+	want_rc=0
+	[ -f "$base.rc" ] && want_rc=$(cat "$base.rc")
+	if grep -q -e 'ERROR: AddressSanitizer' -e 'runtime error:' -e 'LeakSanitizer' "$TMP/stderr.raw"; then
+		echo "FAIL: $kind/$name: sanitizer report"
+		head -30 "$TMP/stderr.raw"
+		ok=0
+	fi
+	if [ "${UPDATE:-0}" = 1 ]; then
+		echo "$rc" > "$base.rc"
+	elif [ "$rc" != "$want_rc" ]; then
+		echo "FAIL: $kind/$name: exit status $rc, expected $want_rc"
+		cat "$TMP/stderr.raw"
+		ok=0
+	fi
+	if [ -f "$base.err" ] || [ "$kind" = errors ] || [ "${UPDATE:-0}" = 1 ]; then
+		compare "$kind/$name" "$base.err" "$TMP/stderr" || ok=0
+	fi
+	if [ "$kind" = e2e ]; then
+		if [ -f "$out/$name/report.md" ]; then
+			compare "$kind/$name" "$base.md" "$out/$name/report.md" || ok=0
+		else
+			echo "FAIL: $kind/$name: no report.md written"
+			ok=0
+		fi
+	fi
+	if [ $ok = 1 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+}
+
+for f in "$HERE"/e2e/*.yaml; do [ -e "$f" ] && run_case e2e "$f"; done
+for f in "$HERE"/errors/*.yaml; do [ -e "$f" ] && run_case errors "$f"; done
+
+# Generated bad inputs: binary garbage, very deep nesting, a file that is not there.
+expect() { # name rc stderr-file-pattern command...
+	name=$1; want_rc=$2; pattern=$3; shift 3
+	"$@" > /dev/null 2> "$TMP/stderr"
+	rc=$?
+	if [ "$rc" = "$want_rc" ] && grep -q -- "$pattern" "$TMP/stderr" && \
+	   ! grep -q -e 'AddressSanitizer' -e 'runtime error:' "$TMP/stderr"; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: $name: exit $rc (expected $want_rc), stderr:"
+		head -20 "$TMP/stderr"
+		fail=$((fail + 1))
+	fi
+}
+head -c 4096 /dev/urandom > "$TMP/garbage.yaml"
+printf 'nbrun: 1\ncells:\n  - md: \200\201\n' > "$TMP/latin1.yaml"
+expect garbage 2 'error: ' "$NBRUN" -q -o "$TMP/o" "$TMP/garbage.yaml"
+expect invalid-utf8 2 'latin1.yaml:3:9: error: invalid YAML: invalid leading UTF-8 octet (byte 0x80); a notebook must be UTF-8 text' \
+	"$NBRUN" -q -o "$TMP/o" "$TMP/latin1.yaml"
+{ printf 'nbrun: 1\ncells:\n  - let: {a: '; head -c 200000 /dev/zero | tr '\0' '['; } > "$TMP/deep.yaml"
+expect deep-nesting 2 'deep.yaml:3:.*: error: YAML nested too deeply: more than 64 levels' "$NBRUN" -q -o "$TMP/o" "$TMP/deep.yaml"
+expect missing-file 2 "nbrun: error\|missing.yaml: error: cannot read notebook: No such file or directory" \
+	"$NBRUN" -q -o "$TMP/o" "$TMP/missing.yaml"
+expect no-args 2 'no notebook given' "$NBRUN"
+expect bad-option 2 "unknown option '--frobnicate'" "$NBRUN" --frobnicate x.yaml
+expect bad-set 2 "--set needs NAME=VALUE" "$NBRUN" --set novalue "$HERE/e2e/0001-basics.yaml"
+: > "$TMP/file-not-dir"
+expect unwritable-output 2 "cannot create the output folder '$TMP/file-not-dir/0001-basics': Not a directory" \
+	"$NBRUN" -q -o "$TMP/file-not-dir" "$HERE/e2e/0001-basics.yaml"
+mkdir -p "$TMP/ro"; chmod a-w "$TMP/ro"
+if [ "$(id -u)" != 0 ]; then
+	expect readonly-output 2 "cannot create the output folder" "$NBRUN" -q -o "$TMP/ro" "$HERE/e2e/0001-basics.yaml"
+fi
+
+# A failed run must not corrupt a report written before: rerun a failing notebook
+# over an existing output folder and check that only complete files are there.
+"$NBRUN" -q -o "$TMP/keep" "$HERE/e2e/0001-basics.yaml" 2>/dev/null
+if ls "$TMP/keep/0001-basics/" | grep -q '\.tmp'; then
+	echo "FAIL: temporary files left behind"; fail=$((fail + 1))
+else
+	pass=$((pass + 1))
+fi
+
+# Byte-identical reruns, and --save-state loading in numpy.
+( cd "$HERE/.." && "$NBRUN" -q --save-state -o "$TMP/r1" tests/e2e/0001-basics.yaml && \
+  "$NBRUN" -q --save-state -o "$TMP/r2" tests/e2e/0001-basics.yaml ) 2>/dev/null
+if diff -r "$TMP/r1" "$TMP/r2" > /dev/null; then pass=$((pass + 1)); else
+	echo "FAIL: two runs of the same notebook differ"; fail=$((fail + 1)); fi
+if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+	if /usr/bin/python3 "$HERE/check_state.py" "$TMP/r1/0001-basics/state"; then pass=$((pass + 1)); else
+		echo "FAIL: --save-state values do not load in numpy as expected"; fail=$((fail + 1)); fi
+else
+	echo "note: python3-numpy not installed; skipping the numpy load check of --save-state"
+fi
+
+# The complete example in docs/format.md is tests/e2e/0003-format-example.yaml.
+awk '/^## A complete example/{f=1} f&&/^```yaml/{p=1;next} p&&/^```/{exit} p' "$HERE/../docs/format.md" > "$TMP/doc-example.yaml"
+if cmp -s "$TMP/doc-example.yaml" "$HERE/e2e/0003-format-example.yaml"; then pass=$((pass + 1)); else
+	echo "FAIL: the example in docs/format.md differs from tests/e2e/0003-format-example.yaml"
+	diff -u "$HERE/e2e/0003-format-example.yaml" "$TMP/doc-example.yaml" | head -20
+	fail=$((fail + 1))
+fi
+
+# The release build must agree with the sanitizer build on the e2e notebooks.
+if [ -n "$REL" ]; then
+	for f in "$HERE"/e2e/*.yaml; do
+		name=$(basename "$f" .yaml)
+		( cd "$HERE/.." && "$REL" -q -o "$TMP/rel" "tests/e2e/$name.yaml" ) 2>/dev/null
+		if [ -f "$TMP/rel/$name/report.md" ] && cmp -s "$TMP/rel/$name/report.md" "$HERE/e2e/$name.md"; then
+			pass=$((pass + 1))
+		else
+			echo "FAIL: release build: e2e/$name report differs"; fail=$((fail + 1))
+		fi
+	done
+fi
+
+echo "e2e: $pass passed, $fail failed"
+[ $fail = 0 ]
