@@ -61,7 +61,10 @@ export ASAN_OPTIONS = allocator_may_return_null=1:detect_leaks=1:abort_on_error=
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp
 
-check: nbrun unit e2e docs-check
+check: nbrun build/san/nbrun $(UNIT_BINS)
+	@$(MAKE) --no-print-directory docs-check
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
 
 unit: $(UNIT_BINS)
 	@set -e; fail=0; for t in $(UNIT_BINS); do \
