@@ -141,7 +141,10 @@ int nb_fail_err(nb_call *c, const char *param, nb_err *e);
 /* A check failed: like nb_fail, but counted as a failed check. */
 int nb_fail_check(nb_call *c, const char *fmt, ...) NB_PRINTF(2, 3);
 
-/* The cell's label and the kernel name, for messages. */
+/* The cell's label, for messages. */
 const char *nb_call_cell(nb_call *c);
+
+/* The notebook's random stream (numpy's legacy RandomState; random.h). */
+struct nb_rng *nb_call_rng(nb_call *c);
 
 #endif

@@ -457,6 +457,11 @@ const char *nb_call_cell(nb_call *c)
 	return c->cell->label;
 }
 
+struct nb_rng *nb_call_rng(nb_call *c)
+{
+	return &c->run->rng;
+}
+
 /* ------------------------------------------------------------ progress */
 
 static void progress_line(nb_run *r, double frac)
@@ -488,6 +493,7 @@ void nb_run_init(nb_run *r, nb_notebook *nb, const nb_runopts *opts)
 	if (pm == NB_PROGRESS_AUTO)
 		pm = isatty(2) && getenv("CI") == NULL ? NB_PROGRESS_TTY : NB_PROGRESS_LINES;
 	r->tty = pm == NB_PROGRESS_TTY;
+	nb_rng_seed(&r->rng, 0);
 	for (size_t i = 0; i < nb->ndecls; i++)
 		nb_state_put(&r->state, nb->decls[i].name, nb_ref(nb->decls[i].value), "params");
 }

@@ -11,6 +11,7 @@
 #define NB_RUN_H
 
 #include "notebook.h"
+#include "random.h"
 #include "state.h"
 
 /* A figure a cell drew: files relative to the notebook's output folder. */
@@ -48,6 +49,7 @@ typedef struct nb_run {
 	double t0;
 	int tty;
 	size_t current;           /* index of the running cell */
+	nb_rng rng;               /* the notebook's random stream, seeded with 0 until a seed cell runs */
 	double last_progress;
 } nb_run;
 
