@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linalg.h"
 #include "ops.h"
 
 #define MAX_NEST 200
@@ -1409,6 +1410,56 @@ static nb_value *f_norm(ev *E, args *a, const char *name)
 	return errat(E, x, "norm: invalid ord for a matrix (use 1, -1, 2, -2, inf, -inf, 'fro' or 'nuc')");
 }
 
+static nb_value *f_linalg(ev *E, args *a, const char *name)
+{
+	const nb_expr *x;
+	nb_value *r = NULL;
+	if (!strcmp(name, "inv"))
+		r = nb_inv(a->pos[0], E->e);
+	else if (!strcmp(name, "det"))
+		r = nb_det(a->pos[0], E->e);
+	else if (!strcmp(name, "solve"))
+		r = nb_solve(a->pos[0], a->pos[1], E->e);
+	else if (!strcmp(name, "cholesky"))
+		r = nb_cholesky(a->pos[0], E->e);
+	else if (!strcmp(name, "matrix_rank"))
+		r = nb_matrix_rank(a->pos[0], E->e);
+	else if (!strcmp(name, "expm"))
+		r = nb_expm(a->pos[0], E->e);
+	else if (!strcmp(name, "pinv")) {
+		double rc = 1e-15;
+		nb_value *rv = arg(a, 1, "rcond", &x);
+		if (rv && want_num(E, rv, x, "rcond", &rc) < 0)
+			return NULL;
+		r = nb_pinv(a->pos[0], rc, E->e);
+	} else if (!strcmp(name, "svd") || !strcmp(name, "svdvals")) {
+		if (!strcmp(name, "svd")) {
+			int uv = 1;
+			nb_value *cv = kwarg(a, "compute_uv", &x);
+			if (cv && want_bool(E, cv, x, "compute_uv", &uv) < 0)
+				return NULL;
+			if (uv)
+				return errat(E, a->call, "svd returns three arrays: use the 'svd' kernel with out: [U, S, Vh], "
+					     "or svd(a, compute_uv=False) for the singular values");
+		}
+		nb_value *sv = NULL;
+		if (nb_svd(a->pos[0], 0, NULL, &sv, NULL, E->e) == 0)
+			r = sv;
+	} else if (!strcmp(name, "eigvalsh")) {
+		int upper = 0;
+		nb_value *uv = arg(a, 1, "UPLO", &x);
+		if (uv) {
+			if (uv->kind != NB_STR || (strcmp(uv->str, "L") && strcmp(uv->str, "U")))
+				return errat(E, x, "UPLO must be 'L' or 'U'");
+			upper = uv->str[0] == 'U';
+		}
+		nb_value *w = NULL;
+		if (nb_eigh(a->pos[0], upper, &w, NULL, E->e) == 0)
+			r = w;
+	}
+	return at(E, a->call, r);
+}
+
 static nb_value *f_meshgrid(ev *E, args *a, const char *name)
 {
 	(void)name;
@@ -1446,6 +1497,7 @@ static const fndef fns[] = {
 	{"broadcast_to", f_broadcast_to, 0, 2, 2, "shape", "(a, shape)", "repeat a along broadcast axes"},
 	U1("cbrt", NB_CBRT, "cube root"),
 	U1("ceil", NB_CEIL, "ceiling"),
+	{"cholesky", f_linalg, 0, 1, 1, "", "(a)", "lower Cholesky factor (LAPACK dpotrf)"},
 	{"clip", f_clip, 0, 3, 3, "", "(a, a_min, a_max)", "limit values to [a_min, a_max] (None for no limit)"},
 	{"column_stack", f_join, 0, 1, 1, "", "(arrays)", "1-D arrays as columns of a matrix"},
 	{"concatenate", f_join, 0, 1, 2, "axis", "(arrays, axis=0)", "join arrays along an existing axis"},
@@ -1453,12 +1505,15 @@ static const fndef fns[] = {
 	U1("cosh", NB_COSH, "hyperbolic cosine"),
 	{"cumprod", f_cumulate, 0, 1, 2, "axis", "(a, axis=None)", "cumulative product"},
 	{"cumsum", f_cumulate, 0, 1, 2, "axis", "(a, axis=None)", "cumulative sum"},
+	{"det", f_linalg, 0, 1, 1, "", "(a)", "determinant, as numpy computes it (dgetrf; sign * exp(log|det|))"},
 	{"diag", f_diag, 0, 1, 2, "k", "(v, k=0)", "diagonal of a matrix, or a diagonal matrix from a vector"},
 	U2("divide", NB_DIV, "x1 / x2"),
 	{"dot", f_matmul, 0, 2, 2, "", "(a, b)", "dot product (matmul for 1-D and 2-D, scaling for scalars)"},
+	{"eigvalsh", f_linalg, 0, 1, 2, "UPLO", "(a, UPLO='L')", "eigenvalues of a symmetric matrix, ascending (dsyevd)"},
 	U1("exp", NB_EXP, "exponential"),
 	U1("exp2", NB_EXP2, "2**x"),
 	{"expand_dims", f_shape_fn, 0, 2, 2, "axis", "(a, axis)", "insert an axis of length one"},
+	{"expm", f_linalg, 0, 1, 1, "", "(a)", "matrix exponential (scaling and squaring with Padé approximants)"},
 	U1("expm1", NB_EXPM1, "exp(x) - 1, accurate near 0"),
 	{"eye", f_eye, 0, 1, 3, "M k", "(N, M=None, k=0)", "identity-like matrix with ones on diagonal k"},
 	{"flatten", f_shape_fn, 0, 1, 1, "", "(a)", "the elements as a 1-D array"},
@@ -1473,6 +1528,7 @@ static const fndef fns[] = {
 	U2("hypot", NB_HYPOT, "sqrt(x1**2 + x2**2)"),
 	{"identity", f_eye, 0, 1, 1, "", "(n)", "n×n identity matrix"},
 	{"int", f_cast, 0, 1, 1, "", "(x)", "a number truncated to an integer"},
+	{"inv", f_linalg, 0, 1, 1, "", "(a)", "matrix inverse (LAPACK dgesv)"},
 	U1("isfinite", NB_ISFINITE, "true where finite"),
 	U1("isinf", NB_ISINF, "true where infinite"),
 	U1("isnan", NB_ISNAN, "true where nan"),
@@ -1484,6 +1540,7 @@ static const fndef fns[] = {
 	U1("log2", NB_LOG2, "base-2 logarithm"),
 	U1("logical_not", NB_LOGICAL_NOT, "true where x is zero"),
 	{"matmul", f_matmul, 0, 2, 2, "", "(a, b)", "matrix product (the @ operator)"},
+	{"matrix_rank", f_linalg, 0, 1, 1, "", "(a)", "rank from the singular values, numpy's tolerance"},
 	RD("max", NB_RMAX, "maximum (propagates nan)"),
 	U2("maximum", NB_MAXIMUM, "element-wise maximum (propagates nan)"),
 	RD("mean", NB_RMEAN, "arithmetic mean"),
@@ -1497,6 +1554,7 @@ static const fndef fns[] = {
 	{"ones", f_fill, 0, 1, 1, "shape", "(shape)", "array of ones"},
 	{"ones_like", f_fill_like, 0, 1, 1, "", "(a)", "ones with the shape and dtype of a"},
 	{"outer", f_matmul, 0, 2, 2, "", "(a, b)", "outer product of two vectors"},
+	{"pinv", f_linalg, 0, 1, 2, "rcond", "(a, rcond=1e-15)", "Moore-Penrose pseudo-inverse via the SVD"},
 	U2("power", NB_POW, "x1 ** x2"),
 	RD("prod", NB_RPROD, "product"),
 	{"ravel", f_shape_fn, 0, 1, 1, "", "(a)", "the elements as a 1-D array"},
@@ -1508,6 +1566,7 @@ static const fndef fns[] = {
 	U1("sign", NB_SIGN, "-1, 0 or 1"),
 	U1("sin", NB_SIN, "sine"),
 	U1("sinh", NB_SINH, "hyperbolic sine"),
+	{"solve", f_linalg, 0, 2, 2, "", "(a, b)", "solution x of a @ x = b (LAPACK dgesv)"},
 	U1("sqrt", NB_SQRT, "square root"),
 	U1("square", NB_SQUARE, "x * x"),
 	{"squeeze", f_shape_fn, 0, 1, 2, "axis", "(a, axis=None)", "remove axes of length one"},
@@ -1515,6 +1574,8 @@ static const fndef fns[] = {
 	RD("std", NB_RSTD, "standard deviation (ddof=0 by default)"),
 	U2("subtract", NB_SUB, "x1 - x2"),
 	RD("sum", NB_RSUM, "sum (numpy's pairwise summation)"),
+	{"svd", f_linalg, 0, 1, 1, "compute_uv full_matrices", "(a, compute_uv=False)", "singular values (the svd kernel gives U, S, Vh)"},
+	{"svdvals", f_linalg, 0, 1, 1, "", "(a)", "singular values, descending (LAPACK dgesdd)"},
 	U1("tan", NB_TAN, "tangent"),
 	U1("tanh", NB_TANH, "hyperbolic tangent"),
 	{"tile", f_tile, 0, 2, 2, "", "(a, reps)", "repeat the whole array"},
