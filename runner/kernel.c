@@ -90,6 +90,8 @@ const char *nb_ptype_name(nb_ptype t)
 	case NB_P_EXPR: return "expression";
 	case NB_P_ARRAYS: return "arrays";
 	case NB_P_VALUE: return "value";
+	case NB_P_BINDINGS: return "bindings";
+	case NB_P_RENAME: return "names";
 	}
 	return "?";
 }

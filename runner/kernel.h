@@ -43,6 +43,9 @@ typedef enum nb_ptype {
 	NB_P_EXPR,    /* an expression kept unevaluated, for kernels that evaluate it themselves */
 	NB_P_ARRAYS,  /* a list of arrays */
 	NB_P_VALUE,   /* any value: arrays and strings */
+	NB_P_BINDINGS,/* a mapping NAME: array (literal or expression); choices = "local" (names seen only
+	               * by this cell's expression parameters) or "state" (names bound by earlier cells) */
+	NB_P_RENAME,  /* a mapping NAME: NEW_NAME; the new names are bound in the state by the kernel */
 } nb_ptype;
 
 /* Marks an optional parameter that has no default value. */
@@ -123,6 +126,28 @@ void nb_bind(nb_call *c, const char *name, nb_value *v); /* takes the reference 
 
 /* Evaluate an expression in the current state; errors are located at param. */
 nb_value *nb_eval(nb_call *c, const nb_expr *x, const char *param);
+
+/*
+ * Local names for evaluation: values looked up before the state.  Kernels
+ * that loop (map, iterate) bind loop variables this way.
+ */
+typedef struct nb_locals {
+	size_t n;
+	const char *const *names;
+	nb_value *const *values;
+} nb_locals;
+nb_value *nb_eval_local(nb_call *c, const nb_expr *x, const char *param, const nb_locals *loc);
+
+/* NB_P_BINDINGS and NB_P_RENAME: the entries of the mapping, in order. */
+size_t nb_arg_nbind(nb_call *c, const char *param);
+const char *nb_arg_bind_key(nb_call *c, const char *param, size_t i);
+/* Evaluate entry i's value (literal or expression) with loc (may be NULL). */
+nb_value *nb_arg_bind_eval(nb_call *c, const char *param, size_t i, const nb_locals *loc);
+/* NB_P_RENAME: the new name of entry i. */
+const char *nb_arg_bind_target(nb_call *c, const char *param, size_t i);
+
+/* The value bound to name in the state (borrowed), or NULL. */
+const nb_value *nb_lookup(nb_call *c, const char *name);
 
 /* Bind output i (in the kernel's outputs order); takes the reference. */
 int nb_out(nb_call *c, size_t i, nb_value *v);

@@ -382,9 +382,14 @@ static void pval_release(nb_pval *p)
 		return;
 	nb_unref(p->lit);
 	nb_expr_free(p->expr);
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		pval_release(&p->items[i]);
+		if (p->keys)
+			free(p->keys[i]);
+	}
 	free(p->items);
+	free(p->keys);
+	free(p->keynodes);
 	fmt_free(p->parts, p->nparts);
 	memset(p, 0, sizeof *p);
 }
@@ -425,6 +430,8 @@ static int array_pval(loader *L, const nb_ynode *n, nb_pval *pv, int depth)
 	pv->kind = NB_PV_EXPR;
 	return parse_expr_at(L, n, n->text, 0, &pv->expr);
 }
+
+static int bind_name(loader *L, const nb_ynode *n, const char *what, char **out);
 
 static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb_ynode *n, nb_pval *pv)
 {
@@ -512,6 +519,33 @@ static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb
 				    p->name, nb_ydescribe(n));
 		pv->kind = NB_PV_EXPR;
 		return parse_expr_at(L, n, n->text, 0, &pv->expr);
+	case NB_P_BINDINGS: case NB_P_RENAME:
+		if (n->kind != NB_YMAP)
+			return fail(L, n->loc, "kernel '%s': parameter '%s' must be a mapping of NAME: %s, found %s", kname,
+				    p->name, p->type == NB_P_RENAME ? "NEW_NAME" : "value", nb_ydescribe(n));
+		pv->kind = NB_PV_LIST;
+		pv->n = n->n / 2;
+		pv->items = nb_xcalloc(pv->n ? pv->n : 1, sizeof *pv->items);
+		pv->keys = nb_xcalloc(pv->n ? pv->n : 1, sizeof *pv->keys);
+		pv->keynodes = nb_xcalloc(pv->n ? pv->n : 1, sizeof *pv->keynodes);
+		for (size_t i = 0; i < pv->n; i++) {
+			const nb_ynode *key = n->items[2 * i], *val = n->items[2 * i + 1];
+			pv->keynodes[i] = key;
+			if (bind_name(L, key, "each key", &pv->keys[i]) < 0)
+				return -1;
+			if (p->type == NB_P_RENAME) {
+				char *target;
+				if (bind_name(L, val, "each new name", &target) < 0)
+					return -1;
+				pv->items[i].kind = NB_PV_LIT;
+				pv->items[i].node = val;
+				pv->items[i].lit = nb_str(target);
+				free(target);
+			} else if (array_pval(L, val, &pv->items[i], 1) < 0) {
+				return -1;
+			}
+		}
+		return 0;
 	case NB_P_ARRAYS:
 		if (n->kind == NB_YSEQ) {
 			pv->kind = NB_PV_LIST;
@@ -909,9 +943,57 @@ static int check_names(loader *L, nb_notebook *nb)
 		nb_cell *c = &nb->cells[ci];
 		if (c->kind != NB_CELL_KERNEL)
 			continue;
+		/* names local to this cell: the keys of its "local" bindings */
+		size_t outer = s.n;
 		for (size_t i = 0; i < c->nargs && rc == 0; i++) {
-			/* NB_P_EXPR parameters are evaluated by the kernel, possibly with names of its own */
-			if (c->args[i].param->type == NB_P_EXPR)
+			const nb_param *p = c->args[i].param;
+			const nb_pval *pv = c->args[i].val;
+			if (!pv || p->type != NB_P_BINDINGS)
+				continue;
+			snprintf(ctx, sizeof ctx, "kernel '%s': parameter '%s': ", nb_kernel_short(c->kernel), p->name);
+			s.context = ctx;
+			for (size_t k = 0; k < pv->n && rc == 0; k++) {
+				if (!strcmp(p->choices, "state") && !scope_has(&s, pv->keys[k])) {
+					nb_suggest sg;
+					nb_suggest_init(&sg, pv->keys[k]);
+					for (size_t q = 0; q < s.n; q++)
+						nb_suggest_offer(&sg, s.names[q]);
+					const char *best = nb_suggest_best(&sg);
+					if (best)
+						rc = fail(L, pv->keynodes[k]->loc, "%s'%s' is not bound by an earlier cell; did you "
+							  "mean '%s'?", ctx, pv->keys[k], best);
+					else
+						rc = fail(L, pv->keynodes[k]->loc, "%s'%s' is not bound by an earlier cell (bind "
+							  "its starting value with let)", ctx, pv->keys[k]);
+				}
+				if (rc == 0)
+					rc = check_pval(&s, &pv->items[k]);
+			}
+			s.context = "";
+		}
+		for (size_t i = 0; i < c->nargs && rc == 0; i++) {
+			const nb_param *p = c->args[i].param;
+			const nb_pval *pv = c->args[i].val;
+			if (pv && p->type == NB_P_BINDINGS && !strcmp(p->choices, "local"))
+				for (size_t k = 0; k < pv->n; k++)
+					scope_add(&s, pv->keys[k]);
+		}
+		for (size_t i = 0; i < c->nargs && rc == 0; i++) {
+			const nb_param *p = c->args[i].param;
+			if (p->type != NB_P_EXPR || !c->args[i].val)
+				continue;
+			snprintf(ctx, sizeof ctx, "kernel '%s': parameter '%s': ", nb_kernel_short(c->kernel), p->name);
+			s.context = ctx;
+			rc = check_pval(&s, c->args[i].val);
+			s.context = "";
+		}
+		/* drop the local names again */
+		while (s.n > outer)
+			free(s.names[--s.n]);
+		for (size_t i = 0; i < c->nargs && rc == 0; i++) {
+			/* expressions and bindings were checked above */
+			if (c->args[i].param->type == NB_P_EXPR || c->args[i].param->type == NB_P_BINDINGS ||
+			    c->args[i].param->type == NB_P_RENAME)
 				continue;
 			/* a kernel's parameters get context; print's text and let's values speak for themselves */
 			if (c->args[i].param->type == NB_P_FORMAT)
@@ -931,6 +1013,10 @@ static int check_names(loader *L, nb_notebook *nb)
 		for (size_t i = 0; i < c->nouts; i++)
 			if (c->outs[i])
 				scope_add(&s, c->outs[i]);
+		for (size_t i = 0; i < c->nargs; i++)
+			if (c->args[i].param->type == NB_P_RENAME && c->args[i].val)
+				for (size_t k = 0; k < c->args[i].val->n; k++)
+					scope_add(&s, c->args[i].val->items[k].lit->str);
 	}
 	for (size_t i = 0; i < s.n; i++)
 		free(s.names[i]);

@@ -37,6 +37,8 @@ typedef struct nb_pval {
 	nb_expr *expr;          /* NB_PV_EXPR */
 	struct nb_pval *items;  /* NB_PV_LIST */
 	size_t n;
+	char **keys;            /* mappings (NB_P_BINDINGS, NB_P_RENAME): the name of each item */
+	const nb_ynode **keynodes;
 	nb_fmtpart *parts;      /* NB_PV_FMT */
 	size_t nparts;
 } nb_pval;

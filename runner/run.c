@@ -72,16 +72,40 @@ static nb_loc slot_loc(nb_call *c, const char *param)
 	return c->cell->kernel_node->loc;
 }
 
+/* Lookup through local names first, then the state. */
+typedef struct scope_ctx {
+	const nb_locals *loc;
+	const nb_state *state;
+} scope_ctx;
+
+static const nb_value *scope_lookup(void *ctx, const char *name)
+{
+	const scope_ctx *sc = ctx;
+	if (sc->loc)
+		for (size_t i = sc->loc->n; i > 0; i--)
+			if (!strcmp(sc->loc->names[i - 1], name))
+				return sc->loc->values[i - 1];
+	return nb_state_get(sc->state, name);
+}
+
+static nb_value *eval_pval_in(nb_call *c, const nb_pval *p, const char *param, const nb_locals *loc);
+
 /* Evaluate a parameter value to an nb_value (arrays and strings). */
 static nb_value *eval_pval(nb_call *c, const nb_pval *p, const char *param)
 {
+	return eval_pval_in(c, p, param, NULL);
+}
+
+static nb_value *eval_pval_in(nb_call *c, const nb_pval *p, const char *param, const nb_locals *loc)
+{
+	scope_ctx sc = {loc, &c->run->state};
 	switch (p->kind) {
 	case NB_PV_LIT:
 		return nb_ref(p->lit);
 	case NB_PV_EXPR: {
 		nb_err e = NB_ERR_INIT;
 		size_t pos = 0;
-		nb_value *v = nb_expr_eval(p->expr, nb_state_lookup, &c->run->state, &pos, &e);
+		nb_value *v = nb_expr_eval(p->expr, scope_lookup, &sc, &pos, &e);
 		if (!v) {
 			call_fail_at(c, pval_loc(p, pos == (size_t)-1 ? 0 : pos), param, "%s", e.msg);
 			nb_err_clear(&e);
@@ -97,7 +121,7 @@ static nb_value *eval_pval(nb_call *c, const nb_pval *p, const char *param)
 		nb_value *r = NULL;
 		size_t i;
 		for (i = 0; i < p->n; i++) {
-			if (!(items[i] = eval_pval(c, &p->items[i], param)))
+			if (!(items[i] = eval_pval_in(c, &p->items[i], param, loc)))
 				goto out;
 			if (!nb_is_array(items[i])) {
 				call_fail_at(c, p->items[i].node->loc, param, "a list holds numbers or arrays, not a string");
@@ -140,7 +164,7 @@ static nb_value *eval_pval(nb_call *c, const nb_pval *p, const char *param)
 			}
 			nb_err e = NB_ERR_INIT;
 			size_t pos = 0;
-			nb_value *v = nb_expr_eval(fp->expr, nb_state_lookup, &c->run->state, &pos, &e);
+			nb_value *v = nb_expr_eval(fp->expr, scope_lookup, &sc, &pos, &e);
 			if (!v) {
 				call_fail_at(c, pval_loc(p, fp->pos + (pos == (size_t)-1 ? 0 : pos)), param, "%s", e.msg);
 				nb_err_clear(&e);
@@ -244,7 +268,7 @@ static int prepare_args(nb_call *c)
 	for (size_t i = 0; i < cell->nargs; i++) {
 		nb_argslot *s = &cell->args[i];
 		const nb_param *p = s->param;
-		if (p->type == NB_P_EXPR)
+		if (p->type == NB_P_EXPR || p->type == NB_P_BINDINGS || p->type == NB_P_RENAME)
 			continue;
 		if (p->type == NB_P_ARRAYS && s->val) {
 			if (s->val->kind == NB_PV_LIST) {
@@ -375,6 +399,11 @@ nb_value *nb_varg_eval(nb_call *c, size_t i)
 	return eval_pval(c, &c->cell->vargs[i].val, NULL);
 }
 
+const nb_value *nb_lookup(nb_call *c, const char *name)
+{
+	return nb_state_get(&c->run->state, name);
+}
+
 void nb_bind(nb_call *c, const char *name, nb_value *v)
 {
 	nb_state_put(&c->run->state, name, v, c->cell->label);
@@ -382,18 +411,51 @@ void nb_bind(nb_call *c, const char *name, nb_value *v)
 
 nb_value *nb_eval(nb_call *c, const nb_expr *x, const char *param)
 {
+	return nb_eval_local(c, x, param, NULL);
+}
+
+nb_value *nb_eval_local(nb_call *c, const nb_expr *x, const char *param, const nb_locals *loc)
+{
 	nb_err e = NB_ERR_INIT;
 	size_t pos = 0;
-	nb_value *v = nb_expr_eval(x, nb_state_lookup, &c->run->state, &pos, &e);
+	scope_ctx sc = {loc, &c->run->state};
+	nb_value *v = nb_expr_eval(x, scope_lookup, &sc, &pos, &e);
 	if (!v) {
-		nb_loc loc = slot_loc(c, param);
+		nb_loc where = slot_loc(c, param);
 		for (size_t i = 0; i < c->cell->nargs; i++)
 			if (param && !strcmp(c->cell->args[i].param->name, param) && c->cell->args[i].val)
-				loc = pval_loc(c->cell->args[i].val, pos == (size_t)-1 ? 0 : pos);
-		call_fail_at(c, loc, param, "%s", e.msg);
+				where = pval_loc(c->cell->args[i].val, pos == (size_t)-1 ? 0 : pos);
+		call_fail_at(c, where, param, "%s", e.msg);
 		nb_err_clear(&e);
 	}
 	return v;
+}
+
+static const nb_pval *bind_pval(nb_call *c, const char *param)
+{
+	const nb_pval *pv = c->cell->args[slot_index(c, param)].val;
+	return pv && pv->keys ? pv : NULL;
+}
+
+size_t nb_arg_nbind(nb_call *c, const char *param)
+{
+	const nb_pval *pv = bind_pval(c, param);
+	return pv ? pv->n : 0;
+}
+
+const char *nb_arg_bind_key(nb_call *c, const char *param, size_t i)
+{
+	return bind_pval(c, param)->keys[i];
+}
+
+nb_value *nb_arg_bind_eval(nb_call *c, const char *param, size_t i, const nb_locals *loc)
+{
+	return eval_pval_in(c, &bind_pval(c, param)->items[i], param, loc);
+}
+
+const char *nb_arg_bind_target(nb_call *c, const char *param, size_t i)
+{
+	return bind_pval(c, param)->items[i].lit->str;
 }
 
 int nb_out(nb_call *c, size_t i, nb_value *v)
