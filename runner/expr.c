@@ -17,22 +17,7 @@
 
 #define MAX_NEST 200
 
-typedef enum ekind {
-	E_FLOAT, E_INT, E_STR, E_NAME, E_BUILTIN, E_BOOL, E_NONE, E_ELLIPSIS,
-	E_BIN, E_UN, E_MATMUL, E_CALL, E_INDEX, E_ATTR, E_LIST, E_TUPLE, E_SLICE, E_CMP
-} ekind;
-
-struct nb_expr {
-	ekind kind;
-	size_t pos;
-	double f;
-	int64_t i;
-	char *s;          /* names, strings, attribute names */
-	int op;
-	nb_expr **kids;   /* operands, call args, list items, index subscripts */
-	char **kw;        /* call: keyword name per argument (NULL = positional) */
-	size_t n;
-};
+#include "expr_impl.h"
 
 /* ----------------------------------------------------------------- lexer */
 
@@ -689,6 +674,8 @@ typedef struct ev {
 	void *ctx;
 	size_t *errpos;
 	nb_err *e;
+	nb_record_fn rec;
+	void *rctx;
 } ev;
 
 static nb_value *eval(ev *E, const nb_expr *x);
@@ -1958,7 +1945,17 @@ static nb_value *eval_name(ev *E, const nb_expr *x)
 	return errat(E, x, "undefined name '%s'", x->s);
 }
 
+static nb_value *eval_node(ev *E, const nb_expr *x);
+
 static nb_value *eval(ev *E, const nb_expr *x)
+{
+	nb_value *v = eval_node(E, x);
+	if (v && E->rec)
+		E->rec(E->rctx, x, v);
+	return v;
+}
+
+static nb_value *eval_node(ev *E, const nb_expr *x)
 {
 	switch (x->kind) {
 	case E_FLOAT: return nb_f64(x->f);
@@ -2002,8 +1999,14 @@ static nb_value *eval(ev *E, const nb_expr *x)
 
 nb_value *nb_expr_eval(const nb_expr *x, nb_lookup_fn lookup, void *ctx, size_t *errpos, nb_err *e)
 {
+	return nb_expr_eval_rec(x, lookup, ctx, NULL, NULL, errpos, e);
+}
+
+nb_value *nb_expr_eval_rec(const nb_expr *x, nb_lookup_fn lookup, void *ctx, nb_record_fn rec, void *rctx,
+			   size_t *errpos, nb_err *e)
+{
 	size_t dummy;
-	ev E = {lookup, ctx, errpos ? errpos : &dummy, e};
+	ev E = {lookup, ctx, errpos ? errpos : &dummy, e, rec, rctx};
 	*E.errpos = (size_t)-1;
 	nb_value *v = eval(&E, x);
 	if (!v && *E.errpos == (size_t)-1)

@@ -138,6 +138,15 @@ typedef struct nb_locals {
 } nb_locals;
 nb_value *nb_eval_local(nb_call *c, const nb_expr *x, const char *param, const nb_locals *loc);
 
+/*
+ * The Jacobian of the NB_P_EXPR parameter param with respect to the state
+ * names wrt[0..n) (autodiff.h), with loc overriding state values.  out[i]
+ * gets shape f.shape + wrt_i.shape; *fval (may be NULL) gets f.  Errors
+ * are located in param's expression.
+ */
+int nb_call_jacobian(nb_call *c, const char *param, size_t n, const char *const *wrt, const nb_locals *loc,
+		     nb_value **out, nb_value **fval);
+
 /* NB_P_BINDINGS and NB_P_RENAME: the entries of the mapping, in order. */
 size_t nb_arg_nbind(nb_call *c, const char *param);
 const char *nb_arg_bind_key(nb_call *c, const char *param, size_t i);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "autodiff.h"
 #include "fmt.h"
 #include "ops.h"
 
@@ -429,6 +430,21 @@ nb_value *nb_eval_local(nb_call *c, const nb_expr *x, const char *param, const n
 		nb_err_clear(&e);
 	}
 	return v;
+}
+
+int nb_call_jacobian(nb_call *c, const char *param, size_t n, const char *const *wrt, const nb_locals *loc,
+		     nb_value **out, nb_value **fval)
+{
+	nb_err e = NB_ERR_INIT;
+	size_t pos = 0;
+	scope_ctx sc = {loc, &c->run->state};
+	const nb_pval *pv = c->cell->args[slot_index(c, param)].val;
+	if (nb_jacobian(pv->expr, scope_lookup, &sc, n, wrt, out, fval, &pos, &e) < 0) {
+		call_fail_at(c, pval_loc(pv, pos == (size_t)-1 ? 0 : pos), param, "%s", e.msg);
+		nb_err_clear(&e);
+		return -1;
+	}
+	return 0;
 }
 
 static const nb_pval *bind_pval(nb_call *c, const char *param)
