@@ -44,7 +44,8 @@ typedef enum nb_ptype {
 	NB_P_ARRAYS,  /* a list of arrays */
 	NB_P_VALUE,   /* any value: arrays and strings */
 	NB_P_BINDINGS,/* a mapping NAME: array (literal or expression); choices = "local" (names seen only
-	               * by this cell's expression parameters) or "state" (names bound by earlier cells) */
+	               * by this cell's expression parameters), "state" (names bound by earlier cells) or
+	               * "bind" (seen by the expression parameters, and bound in the state by the kernel) */
 	NB_P_RENAME,  /* a mapping NAME: NEW_NAME; the new names are bound in the state by the kernel */
 } nb_ptype;
 

@@ -974,7 +974,7 @@ static int check_names(loader *L, nb_notebook *nb)
 		for (size_t i = 0; i < c->nargs && rc == 0; i++) {
 			const nb_param *p = c->args[i].param;
 			const nb_pval *pv = c->args[i].val;
-			if (pv && p->type == NB_P_BINDINGS && !strcmp(p->choices, "local"))
+			if (pv && p->type == NB_P_BINDINGS && (!strcmp(p->choices, "local") || !strcmp(p->choices, "bind")))
 				for (size_t k = 0; k < pv->n; k++)
 					scope_add(&s, pv->keys[k]);
 		}
@@ -1013,6 +1013,10 @@ static int check_names(loader *L, nb_notebook *nb)
 		for (size_t i = 0; i < c->nouts; i++)
 			if (c->outs[i])
 				scope_add(&s, c->outs[i]);
+		for (size_t i = 0; i < c->nargs; i++)
+			if (c->args[i].param->type == NB_P_BINDINGS && c->args[i].val && !strcmp(c->args[i].param->choices, "bind"))
+				for (size_t k = 0; k < c->args[i].val->n; k++)
+					scope_add(&s, c->args[i].val->keys[k]);
 		for (size_t i = 0; i < c->nargs; i++)
 			if (c->args[i].param->type == NB_P_RENAME && c->args[i].val)
 				for (size_t k = 0; k < c->args[i].val->n; k++)
