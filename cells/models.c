@@ -835,3 +835,172 @@ const nb_kernel nb_k_models_gradient_flow_predict = {
 	"variance the diagonal of b cov_init bᵀ with b = x_predictᵀ (I - M(t) Xᵀ), as in the gradient-flow notebook.",
 	"- gradient_flow_predict: {X: X, y: y, t: t_all, x_predict: x_predict, cov_init: cov_init}\n"
 	"  out: [predict_mean_all, predict_var_all]\n"};
+
+/* --------------------------------------------------- shallow networks */
+
+static double activate(const char *act, double z, double alpha)
+{
+	if (!strcmp(act, "relu"))
+		return z > 0 ? z : 0.0;
+	if (!strcmp(act, "sigmoid"))
+		return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+	if (!strcmp(act, "heaviside"))
+		return z >= 0 ? 1.0 : 0.0;
+	if (!strcmp(act, "tanh"))
+		return tanh(z);
+	if (!strcmp(act, "leaky_relu"))
+		return z > 0 ? z : alpha * z;
+	return z; /* linear */
+}
+
+/*
+ * A shallow network with one input and one output (udlbook chapter 3):
+ * K hidden units with pre-activations theta[k, 0] + theta[k, 1] x, an
+ * activation, and y = phi[0] + sum_k phi[k+1] act_k.  The intermediate
+ * quantities are outputs too, since the notebooks plot them.
+ */
+static int k_shallow_net(nb_call *c)
+{
+	const nb_value *x = nb_arg(c, "x"), *theta = nb_arg(c, "theta"), *phi = nb_arg(c, "phi");
+	const char *act = nb_arg_str(c, "activation");
+	double alpha = nb_arg_num(c, "alpha");
+	if (theta->ndim != 2 || theta->shape[1] != 2)
+		return nb_fail(c, "theta", "theta must be K×2: a bias and a slope per hidden unit");
+	size_t K = theta->shape[0], N = x->size;
+	if (phi->size != K + 1)
+		return nb_fail(c, "phi", "phi must hold K + 1 = %zu values: the output bias, then one weight per hidden unit", K + 1);
+	nb_err e = NB_ERR_INIT;
+	nb_value *y = nb_array_like(x, NB_F64, &e), *pre = y ? mat(K, N, &e) : NULL;
+	nb_value *ac = pre ? mat(K, N, &e) : NULL, *wa = ac ? mat(K, N, &e) : NULL;
+	if (!wa) {
+		nb_unref(y);
+		nb_unref(pre);
+		nb_unref(ac);
+		return nb_fail_err(c, "x", &e);
+	}
+	for (size_t i = 0; i < N; i++) {
+		double xi = nb_get_f64(x, i), out = nb_get_f64(phi, 0);
+		for (size_t k = 0; k < K; k++) {
+			double z = nb_get_f64(theta, 2 * k) + nb_get_f64(theta, 2 * k + 1) * xi;
+			double a = activate(act, z, alpha), wk = nb_get_f64(phi, k + 1) * a;
+			nb_f64p(pre)[k * N + i] = z;
+			nb_f64p(ac)[k * N + i] = a;
+			nb_f64p(wa)[k * N + i] = wk;
+			out += wk;
+		}
+		nb_f64p(y)[i] = out;
+	}
+	nb_out(c, 0, y);
+	nb_out(c, 1, pre);
+	nb_out(c, 2, ac);
+	return nb_out(c, 3, wa);
+}
+
+static const nb_param shallow_params[] = {
+	{"x", NB_P_ARRAY, NULL, "the inputs", NULL},
+	{"theta", NB_P_ARRAY, NULL, "K×2: each hidden unit's bias and slope", NULL},
+	{"phi", NB_P_ARRAY, NULL, "K + 1 values: the output bias, then each hidden unit's weight", NULL},
+	{"activation", NB_P_CHOICE, "relu", "the activation function (heaviside is 1 at 0)",
+	 "relu sigmoid heaviside linear tanh leaky_relu"},
+	{"alpha", NB_P_NUMBER, "0.1", "leaky_relu's slope below zero", NULL},
+	{NULL}};
+static const nb_output shallow_outs[] = {
+	{"y", "the network's outputs, shaped like x"}, {"pre", "pre-activations (K×N)"},
+	{"act", "activations (K×N)"}, {"w_act", "weighted activations (K×N)"}, {NULL}};
+
+const nb_kernel nb_k_models_shallow_net = {
+	"models.shallow_net", "a shallow network with one input, K hidden units and one output", shallow_params,
+	shallow_outs, 0, k_shallow_net, NULL,
+	"- shallow_net:\n    x: x\n    theta: [[0.3, -1.0], [-1.0, 2.0], [-0.5, 0.65]]\n    phi: [-0.3, 2.0, -1.0, 7.0]\n"
+	"  out: [y, pre, act, w_act]\n"};
+
+/* ----------------------------------------------------------- losses */
+
+/*
+ * Negative log-likelihoods of udlbook chapter 5, summed over examples:
+ *   least_squares  sum (y - f)²
+ *   gaussian       -sum log N(y; f, sigma²)
+ *   bernoulli      -sum y log λ + (1 - y) log(1 - λ), λ = sigmoid(f) (or f with logits: false)
+ *   categorical    -sum log λ[y_i, i], λ = softmax(f) over the class axis (or f itself)
+ * The likelihood (the product) is an output too; it underflows for many
+ * examples, which is why the notebooks move to the negative log.
+ */
+static int k_loss(nb_call *c)
+{
+	const char *kind = nb_arg_str(c, "kind");
+	const nb_value *y = nb_arg(c, "y"), *f = nb_arg(c, "pred");
+	int logits = nb_arg_bool(c, "logits");
+	double sigma = nb_arg_num(c, "sigma");
+	double nll = 0;
+	if (!strcmp(kind, "categorical")) {
+		if (f->ndim != 2)
+			return nb_fail(c, "pred", "categorical predictions must be classes × examples (K×N)");
+		size_t K = f->shape[0], N = f->shape[1];
+		if (y->size != N)
+			return nb_fail(c, "y", "y must hold one class index per example (%zu)", N);
+		for (size_t i = 0; i < N; i++) {
+			double yi = nb_get_f64(y, i);
+			if (yi != floor(yi) || yi < 0 || yi >= (double)K)
+				return nb_fail(c, "y", "class %g is not an index below K = %zu", yi, K);
+			size_t cls = (size_t)yi;
+			double lp;
+			if (logits) {
+				double m = -INFINITY, s = 0;
+				for (size_t k = 0; k < K; k++)
+					if (nb_get_f64(f, k * N + i) > m)
+						m = nb_get_f64(f, k * N + i);
+				for (size_t k = 0; k < K; k++)
+					s += exp(nb_get_f64(f, k * N + i) - m);
+				lp = nb_get_f64(f, cls * N + i) - m - log(s);
+			} else {
+				lp = log(nb_get_f64(f, cls * N + i));
+			}
+			nll -= lp;
+		}
+	} else {
+		if (y->size != f->size)
+			return nb_fail(c, "pred", "pred must hold one value per target (%zu), got %zu", y->size, f->size);
+		if (!strcmp(kind, "gaussian") && !(sigma > 0))
+			return nb_fail(c, "sigma", "sigma must be positive");
+		for (size_t i = 0; i < y->size; i++) {
+			double yi = nb_get_f64(y, i), fi = nb_get_f64(f, i);
+			if (!strcmp(kind, "least_squares")) {
+				nll += (yi - fi) * (yi - fi);
+			} else if (!strcmp(kind, "gaussian")) {
+				double r = (yi - fi) / sigma;
+				nll += 0.5 * r * r + log(sigma) + 0.5 * log(2 * M_PI);
+			} else { /* bernoulli */
+				if (yi != 0 && yi != 1)
+					return nb_fail(c, "y", "bernoulli targets must be 0 or 1, got %g", yi);
+				double lp1, lp0; /* log λ, log(1 - λ) */
+				if (logits) {
+					lp1 = fi >= 0 ? -log1p(exp(-fi)) : fi - log1p(exp(fi));
+					lp0 = lp1 - fi;
+				} else {
+					lp1 = log(fi);
+					lp0 = log1p(-fi);
+				}
+				nll -= yi == 1 ? lp1 : lp0;
+			}
+		}
+	}
+	nb_out(c, 0, nb_f64(nll));
+	return nb_out(c, 1, nb_f64(!strcmp(kind, "least_squares") ? NAN : exp(-nll)));
+}
+
+static const nb_param loss_params[] = {
+	{"kind", NB_P_CHOICE, NULL, "the likelihood", "least_squares gaussian bernoulli categorical"},
+	{"y", NB_P_ARRAY, NULL, "the targets (class indices for categorical)", NULL},
+	{"pred", NB_P_ARRAY, NULL, "the model's outputs (K×N for categorical)", NULL},
+	{"sigma", NB_P_NUMBER, "1", "gaussian: the standard deviation", NULL},
+	{"logits", NB_P_BOOL, "true", "bernoulli and categorical: pred are logits (sigmoid/softmax applied here)", NULL},
+	{NULL}};
+static const nb_output loss_outs[] = {
+	{"nll", "the negative log-likelihood (the sum of squares for least_squares)"},
+	{"likelihood", "exp(-nll), the product of the example likelihoods (nan for least_squares)"}, {NULL}};
+
+const nb_kernel nb_k_models_loss = {
+	"models.loss", "least-squares, Gaussian, Bernoulli and categorical negative log-likelihoods", loss_params,
+	loss_outs, 0, k_loss,
+	"Computed stably from logits (log-sigmoid and log-softmax), summed over the examples.",
+	"- loss: {kind: bernoulli, y: y_train, pred: model_out}\n  out: [nll, likelihood]\n"};

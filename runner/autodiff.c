@@ -338,7 +338,8 @@ static double kw_num(ad *A, const nb_expr *call, const char *kw, double dflt)
 }
 
 static const char *const supported[] = {
-	"abs", "absolute", "add", "arccos", "arcsin", "arctan", "array", "asarray", "ceil", "clip", "cos", "cosh",
+	"abs", "absolute", "add", "heaviside", "leaky_relu", "log_softmax", "logsumexp", "relu", "sigmoid", "softmax",
+	"softplus", "arccos", "arcsin", "arctan", "array", "asarray", "ceil", "clip", "cos", "cosh",
 	"divide", "dot", "exp", "exp2", "expand_dims", "expm1", "flatten", "float", "floor", "log", "log10", "log1p",
 	"log2", "matmul", "maximum", "mean", "minimum", "multiply", "negative", "norm", "outer", "power", "ravel",
 	"reshape", "rint", "round", "sign", "sin", "sinh", "sqrt", "square", "squeeze", "std", "subtract", "sum",
@@ -443,6 +444,48 @@ static int call_back(ad *A, const nb_expr *x, const nb_value *out, const nb_valu
 		nb_unref(dd);
 		nb_unref(gg);
 		nb_unref(sg);
+		return pass(A, xa, t);
+	}
+	if (IS("softmax") || IS("log_softmax") || IS("logsumexp")) {
+		int axis = -1, nax;
+		int axv[NB_MAXDIM];
+		kw_int_list(A, x, "axis", callee->kind == E_ATTR ? 0 : 1, axv, &nax);
+		if (nax == 1)
+			axis = axv[0];
+		if (IS("softmax")) {
+			/* out * (g - sum(g * out, axis)) */
+			nb_value *go = bin(NB_MUL, g, out, e), *sg = go ? nb_reduce(NB_RSUM, go, 1, &axis, 1, 0, e) : NULL;
+			nb_value *df = sg ? bin(NB_SUB, g, sg, e) : NULL;
+			t = df ? bin(NB_MUL, out, df, e) : NULL;
+			nb_unref(go);
+			nb_unref(sg);
+			nb_unref(df);
+			return pass(A, xa, t);
+		}
+		/* softmax of the input, recomputed */
+		int ax2;
+		if (nb_norm_axis(axis, a->ndim, &ax2, e) < 0)
+			return -1;
+		nb_value *mx = nb_reduce(NB_RMAX, a, 1, &ax2, 1, 0, e), *sh = mx ? bin(NB_SUB, a, mx, e) : NULL;
+		nb_value *ex = sh ? un(NB_EXP, sh, e) : NULL, *sm = ex ? nb_reduce(NB_RSUM, ex, 1, &ax2, 1, 0, e) : NULL;
+		nb_value *sf = sm ? bin(NB_DIV, ex, sm, e) : NULL;
+		if (IS("log_softmax")) {
+			/* g - softmax * sum(g, axis) */
+			nb_value *sg = nb_reduce(NB_RSUM, g, 1, &ax2, 1, 0, e), *p = sg && sf ? bin(NB_MUL, sf, sg, e) : NULL;
+			t = p ? bin(NB_SUB, g, p, e) : NULL;
+			nb_unref(sg);
+			nb_unref(p);
+		} else {
+			/* logsumexp drops the axis: g * softmax with g's axis restored */
+			nb_value *ge = nb_expand_dims(g, ax2, e);
+			t = ge && sf ? bin(NB_MUL, ge, sf, e) : NULL;
+			nb_unref(ge);
+		}
+		nb_unref(mx);
+		nb_unref(sh);
+		nb_unref(ex);
+		nb_unref(sm);
+		nb_unref(sf);
 		return pass(A, xa, t);
 	}
 	if (IS("reshape") || IS("ravel") || IS("flatten") || IS("squeeze") || IS("expand_dims") || IS("array") ||
@@ -596,6 +639,36 @@ static int call_back(ad *A, const nb_expr *x, const nb_value *out, const nb_valu
 		d = un(NB_SIGN, a, e);
 	} else if (IS("negative")) {
 		d = nb_f64(-1);
+	} else if (IS("relu") || IS("heaviside")) {
+		if (IS("heaviside"))
+			return 0;
+		nb_value *z = nb_f64(0), *pos = bin(NB_GT, a, z, e);
+		d = pos ? nb_astype(pos, NB_F64, e) : NULL;
+		nb_unref(z);
+		nb_unref(pos);
+	} else if (IS("leaky_relu")) {
+		double alpha = kw_num(A, x, "alpha", 0.1);
+		if (na > 1)
+			alpha = nb_get_f64(val(A, args[1]), 0);
+		nb_value *z = nb_f64(0), *pos = bin(NB_GT, a, z, e), *one = nb_f64(1), *al = nb_f64(alpha);
+		d = pos ? nb_where(pos, one, al, e) : NULL;
+		nb_unref(z);
+		nb_unref(pos);
+		nb_unref(one);
+		nb_unref(al);
+	} else if (IS("sigmoid")) {
+		/* out * (1 - out) */
+		nb_value *one = nb_f64(1), *om = bin(NB_SUB, one, out, e);
+		d = om ? bin(NB_MUL, out, om, e) : NULL;
+		nb_unref(one);
+		nb_unref(om);
+	} else if (IS("softplus")) {
+		/* sigmoid(a) = 1 - exp(-out) */
+		nb_value *n_ = un(NB_NEG, out, e), *ex = n_ ? un(NB_EXP, n_, e) : NULL, *one = nb_f64(1);
+		d = ex ? bin(NB_SUB, one, ex, e) : NULL;
+		nb_unref(n_);
+		nb_unref(ex);
+		nb_unref(one);
 	} else {
 		/* sign, floor, ceil, round, rint, trunc: zero almost everywhere */
 		return 0;

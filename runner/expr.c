@@ -1447,6 +1447,85 @@ static nb_value *f_linalg(ev *E, args *a, const char *name)
 	return at(E, a->call, r);
 }
 
+/* Activation functions and softmax, written to be stable for large inputs. */
+static nb_value *f_activation(ev *E, args *a, const char *name)
+{
+	const nb_expr *x;
+	const nb_value *v = a->pos[0];
+	if (!nb_is_array(v))
+		return errat(E, a->posx[0], "%s needs an array", name);
+	double alpha = 0.1, h0 = 0.5;
+	if (!strcmp(name, "leaky_relu")) {
+		nb_value *av = arg(a, 1, "alpha", &x);
+		if (av && want_num(E, av, x, "alpha", &alpha) < 0)
+			return NULL;
+	}
+	if (!strcmp(name, "heaviside")) {
+		nb_value *hv = arg(a, 1, "h0", &x);
+		if (!hv)
+			return errat(E, a->call, "heaviside(x, h0) needs h0, its value at 0 (as numpy's does)");
+		if (want_num(E, hv, x, "h0", &h0) < 0)
+			return NULL;
+	}
+	nb_value *r = nb_array_like(v, NB_F64, E->e);
+	if (!r)
+		return at(E, a->call, NULL);
+	for (size_t i = 0; i < v->size; i++) {
+		double t = nb_get_f64(v, i), o;
+		if (!strcmp(name, "relu"))
+			o = t > 0 ? t : (t == t ? 0.0 : t);
+		else if (!strcmp(name, "leaky_relu"))
+			o = t > 0 ? t : alpha * t;
+		else if (!strcmp(name, "sigmoid"))
+			o = t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
+		else if (!strcmp(name, "softplus"))
+			o = t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
+		else /* heaviside */
+			o = isnan(t) ? t : t > 0 ? 1.0 : t < 0 ? 0.0 : h0;
+		nb_f64p(r)[i] = o;
+	}
+	return r;
+}
+
+/* softmax, log_softmax and logsumexp along one axis (default: the last). */
+static nb_value *f_softmax(ev *E, args *a, const char *name)
+{
+	const nb_expr *x;
+	nb_value *v0 = a->pos[0];
+	if (!nb_is_array(v0) || v0->ndim == 0)
+		return errat(E, a->posx[0], "%s needs an array with at least one axis", name);
+	int64_t ax = -1;
+	nb_value *axv = arg(a, 1, "axis", &x);
+	if (axv && want_int(E, axv, x, "axis", &ax) < 0)
+		return NULL;
+	int axis = (int)ax;
+	nb_value *m = nb_reduce(NB_RMAX, v0, 1, &axis, 1, 0, E->e);
+	nb_value *sh = m ? nb_binary(NB_SUB, v0, m, E->e) : NULL;
+	nb_value *ex = sh ? nb_unary(NB_EXP, sh, E->e) : NULL;
+	nb_value *s = ex ? nb_reduce(NB_RSUM, ex, 1, &axis, 1, 0, E->e) : NULL;
+	nb_value *r = NULL;
+	if (s) {
+		if (!strcmp(name, "softmax")) {
+			r = nb_binary(NB_DIV, ex, s, E->e);
+		} else {
+			nb_value *ls = nb_unary(NB_LOG, s, E->e);
+			if (ls && !strcmp(name, "log_softmax")) {
+				r = nb_binary(NB_SUB, sh, ls, E->e);
+			} else if (ls) {
+				nb_value *t = nb_binary(NB_ADD, m, ls, E->e);
+				r = t ? nb_squeeze(t, &axis, E->e) : NULL;
+				nb_unref(t);
+			}
+			nb_unref(ls);
+		}
+	}
+	nb_unref(m);
+	nb_unref(sh);
+	nb_unref(ex);
+	nb_unref(s);
+	return at(E, a->call, r);
+}
+
 static nb_value *f_meshgrid(ev *E, args *a, const char *name)
 {
 	(void)name;
@@ -1511,6 +1590,7 @@ static const fndef fns[] = {
 	U2("fmin", NB_FMIN, "element-wise minimum ignoring nan"),
 	{"full", f_fill, 0, 2, 2, "fill_value", "(shape, fill_value)", "array filled with one value"},
 	{"full_like", f_fill_like, 0, 2, 2, "fill_value", "(a, fill_value)", "array like a filled with one value"},
+	{"heaviside", f_activation, 0, 2, 2, "h0", "(x, h0)", "step function: 0 below zero, 1 above, h0 at zero (np.heaviside)"},
 	{"hstack", f_join, 0, 1, 1, "", "(arrays)", "join horizontally (along axis 1, axis 0 for 1-D)"},
 	U2("hypot", NB_HYPOT, "sqrt(x1**2 + x2**2)"),
 	{"identity", f_eye, 0, 1, 1, "", "(n)", "n×n identity matrix"},
@@ -1519,13 +1599,16 @@ static const fndef fns[] = {
 	U1("isfinite", NB_ISFINITE, "true where finite"),
 	U1("isinf", NB_ISINF, "true where infinite"),
 	U1("isnan", NB_ISNAN, "true where nan"),
+	{"leaky_relu", f_activation, 0, 1, 2, "alpha", "(x, alpha=0.1)", "x above zero, alpha * x below"},
 	{"len", f_len, 0, 1, 1, "", "(a)", "length of the first axis"},
 	{"linspace", f_linspace, 0, 2, 4, "num endpoint", "(start, stop, num=50, endpoint=True)", "evenly spaced samples, numpy's formula"},
 	U1("log", NB_LOG, "natural logarithm"),
 	U1("log10", NB_LOG10, "base-10 logarithm"),
 	U1("log1p", NB_LOG1P, "log(1 + x), accurate near 0"),
 	U1("log2", NB_LOG2, "base-2 logarithm"),
+	{"log_softmax", f_softmax, 0, 1, 2, "axis", "(x, axis=-1)", "log of softmax, computed stably"},
 	U1("logical_not", NB_LOGICAL_NOT, "true where x is zero"),
+	{"logsumexp", f_softmax, 0, 1, 2, "axis", "(x, axis=-1)", "log(sum(exp(x))) along an axis, computed stably"},
 	{"matmul", f_matmul, 0, 2, 2, "", "(a, b)", "matrix product (the @ operator)"},
 	{"matrix_rank", f_linalg, 0, 1, 1, "", "(a)", "rank from the singular values, numpy's tolerance"},
 	RD("max", NB_RMAX, "maximum (propagates nan)"),
@@ -1545,14 +1628,18 @@ static const fndef fns[] = {
 	U2("power", NB_POW, "x1 ** x2"),
 	RD("prod", NB_RPROD, "product"),
 	{"ravel", f_shape_fn, 0, 1, 1, "", "(a)", "the elements as a 1-D array"},
+	{"relu", f_activation, 0, 1, 1, "", "(x)", "rectified linear unit max(x, 0)"},
 	U2("remainder", NB_MOD, "x1 % x2 (sign of the divisor)"),
 	{"repeat", f_repeat, 0, 2, 3, "axis", "(a, repeats, axis=None)", "repeat each element"},
 	{"reshape", f_shape_fn, 0, 2, 8, "newshape shape", "(a, shape)", "same data, new shape (one -1 allowed)"},
 	U1("rint", NB_RINT, "round half to even"),
 	{"round", f_round, 0, 1, 2, "decimals", "(a, decimals=0)", "round half to even"},
+	{"sigmoid", f_activation, 0, 1, 1, "", "(x)", "logistic sigmoid 1/(1 + exp(-x))"},
 	U1("sign", NB_SIGN, "-1, 0 or 1"),
 	U1("sin", NB_SIN, "sine"),
 	U1("sinh", NB_SINH, "hyperbolic sine"),
+	{"softmax", f_softmax, 0, 1, 2, "axis", "(x, axis=-1)", "exp(x) normalised to sum to one along an axis"},
+	{"softplus", f_activation, 0, 1, 1, "", "(x)", "log(1 + exp(x)), computed stably"},
 	{"solve", f_linalg, 0, 2, 2, "", "(a, b)", "solution x of a @ x = b (LAPACK dgesv)"},
 	U1("sqrt", NB_SQRT, "square root"),
 	U1("square", NB_SQUARE, "x * x"),

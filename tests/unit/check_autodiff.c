@@ -18,7 +18,9 @@ static const char *const exprs[] = {
 	"sum(squeeze(M[None, :, :] * 2))", "sum(v[::-1] * w)", "sum(v[[0, 0, 3]])", "sum(M[:, 1] ** 2)",
 	"sum(M[M > 0])", "sum(v.sum() * w)", "sum([v[0], v[1] * 2])", "sum(v ** 2) / len(v)", "sum(v % 0.45)", "sum(argmax(v) * v)",
 	"sum(power(v, 2) + multiply(v, w) - subtract(v, w) + divide(v, w) + add(v, 1))", "sum(negative(v))",
-	"sum(M.sum(axis=0) * v[0:2])",
+	"sum(M.sum(axis=0) * v[0:2])", "sum(relu(v) * w)", "sum(leaky_relu(v, 0.2) * w)", "sum(sigmoid(v) * w)",
+	"sum(softplus(v) * w)", "sum(softmax(v) * w)", "sum(softmax(M, axis=0) * M)", "sum(log_softmax(v) * w)",
+	"logsumexp(v)", "sum(logsumexp(M, axis=0) * w[0:2])", "sum(heaviside(v, 0.5) * v)",
 };
 
 static char *build(const char *f)
