@@ -4,6 +4,7 @@
 #   make check           build and run every test (unit + end to end) under
 #                        AddressSanitizer and UBSan, and check docs/kernels.md
 #   make docs            regenerate docs/kernels.md from the kernel table
+#   make bench           benchmarks against the reference implementations (docs/benchmarks.md)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -29,7 +30,7 @@ SAN_OBJS = $(SRCS:%.c=build/san/%.o)
 UNIT_SRCS = $(wildcard tests/unit/check_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)
 
-.PHONY: all check unit e2e docs docs-check install clean
+.PHONY: all check unit e2e docs docs-check install clean bench
 all: nbrun
 
 nbrun: build/rel/runner/main.o build/rel/libnbrun.a
@@ -81,6 +82,10 @@ docs-check: nbrun
 	  { echo "docs/kernels.md is stale: run 'make docs' and commit it" >&2; \
 	    ./nbrun --catalogue | diff -u docs/kernels.md - | head -20 >&2; exit 1; }
 	@echo "docs: docs/kernels.md matches the kernel table"
+
+# timings side by side with the alternatives; writes docs/benchmarks.md (not a test)
+bench: nbrun
+	sh bench/run.sh
 
 install: nbrun
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/nbrun

@@ -296,65 +296,70 @@ static int k_linear_net(nb_call *c)
 		nb_fail_err(c, "iterations", &e);
 		goto out;
 	}
+	/* the data as plain arrays */
+	double *Xd = nb_xmalloc(n * d * sizeof *Xd), *yd = nb_xmalloc(n * sizeof *yd);
+	for (size_t i = 0; i < n * d; i++)
+		Xd[i] = nb_get_f64(X, i);
+	for (size_t i = 0; i < n; i++)
+		yd[i] = nb_get_f64(y, i);
+	double *bet = nb_xmalloc(d * sizeof *bet);
+	for (size_t a = 0; a < d; a++)
+		bet[a] = nb_get_f64(beta, a);
+	/* w = W1ᵀ W2ᵀ for the starting weights; afterwards each step leaves it updated */
+	for (size_t a = 0; a < d; a++) {
+		double acc = 0;
+		for (size_t k = 0; k < h; k++)
+			acc += W1[k * d + a] * W2[k];
+		w[a] = acc;
+	}
 	for (size_t t = 0; t < T; t++) {
-		/* w = W1ᵀ W2ᵀ */
-		for (size_t a = 0; a < d; a++) {
-			double acc = 0;
-			for (size_t k = 0; k < h; k++)
-				acc += W1[k * d + a] * W2[k];
-			w[a] = acc;
-		}
 		/* the training loss, directly (n is small; no cancellation) */
 		double loss = 0;
 		for (size_t i = 0; i < n; i++) {
-			double pr = 0;
+			double pr = -yd[i];
+			const double *xi = Xd + i * d;
 			for (size_t a = 0; a < d; a++)
-				pr += nb_get_f64(X, i * d + a) * w[a];
-			pred[i] = pr - nb_get_f64(y, i);
-			loss += pred[i] * pred[i];
+				pr += xi[a] * w[a];
+			pred[i] = pr;
+			loss += pr * pr;
 		}
 		nb_f64p(losses)[t] = loss;
-		/* gradient: g = 2 (G w - b); dW2 = (W1 g)ᵀ, dW1 = W2ᵀ gᵀ */
+		/* g = 2 (G w - b): dL/dW1 = W2ᵀ gᵀ, dL/dW2[k] = W1[k] . g */
 		for (size_t a = 0; a < d; a++) {
 			double acc = 0;
 			for (size_t b = 0; b < d; b++)
 				acc += G[a * d + b] * w[b];
 			gvec[a] = 2 * (acc - bv[a]);
 		}
+		for (size_t a = 0; a < d; a++)
+			w[a] = 0;
+		/* one pass over the hidden units: step both layers, accumulate the new w and the norms */
+		double n1a = 0, n1b = 0, n2 = 0;
 		for (size_t k = 0; k < h; k++) {
-			double acc = 0;
+			double *row = W1 + k * d, uk = 0;
 			for (size_t a = 0; a < d; a++)
-				acc += W1[k * d + a] * gvec[a];
-			u[k] = acc; /* dL/dW2[k], from the weights before the step */
-		}
-		for (size_t k = 0; k < h; k++)
-			for (size_t a = 0; a < d; a++)
-				W1[k * d + a] -= lr1 * W2[k] * gvec[a];
-		for (size_t k = 0; k < h; k++)
-			W2[k] -= lr2 * u[k];
-		/* after the step: w, its error against beta, the norms, the test risk */
-		double n1 = 0, n1a = 0, n1b = 0, n2 = 0;
-		for (size_t k = 0; k < h; k++) {
+				uk += row[a] * gvec[a];
+			double s1 = lr1 * W2[k];
+			double w2 = W2[k] - lr2 * uk;
+			W2[k] = w2;
+			n2 += w2 * w2;
 			for (size_t a = 0; a < d; a++) {
-				double v2 = W1[k * d + a] * W1[k * d + a];
-				n1 += v2;
+				double v = row[a] - s1 * gvec[a];
+				row[a] = v;
+				w[a] += v * w2;
 				if (a < (size_t)p)
-					n1a += v2;
+					n1a += v * v;
 				else
-					n1b += v2;
+					n1b += v * v;
 			}
-			n2 += W2[k] * W2[k];
 		}
+		double *mrow = nb_f64p(mse) + t * d;
 		for (size_t a = 0; a < d; a++) {
-			double acc = 0;
-			for (size_t k = 0; k < h; k++)
-				acc += W1[k * d + a] * W2[k];
-			w[a] = acc;
-			double be = nb_get_f64(beta, a), rel = (acc - be) / be;
-			nb_f64p(mse)[t * d + a] = rel * rel;
+			double rel = (w[a] - bet[a]) / bet[a];
+			mrow[a] = rel * rel;
 		}
 		double *nr = nb_f64p(norms) + t * 4;
-		nr[0] = sqrt(n1);
+		nr[0] = sqrt(n1a + n1b);
 		nr[1] = sqrt(n1a);
 		nr[2] = sqrt(n1b);
 		nr[3] = sqrt(n2);
@@ -363,13 +368,15 @@ static int k_linear_net(nb_call *c)
 			double acc = 0;
 			for (size_t b = 0; b < d; b++)
 				acc += Gt[a * d + b] * (w[b] - wstar[b]);
-			Gw[a] = acc;
 			risk += (w[a] - wstar[a]) * acc;
 		}
 		nb_f64p(risks)[t] = risk;
 		if ((t & 4095) == 0)
 			nb_progress(c, (double)t / (double)T);
 	}
+	free(Xd);
+	free(yd);
+	free(bet);
 	nb_value *W1v = mat(h, d, &e), *W2v = W1v ? mat(1, h, &e) : NULL;
 	if (!W2v) {
 		nb_unref(W1v);

@@ -5,6 +5,7 @@
  * error, an invalid notebook, or an unusable output folder.  With several
  * notebooks the largest code wins, and every notebook is still attempted.
  */
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,13 @@ static int describe(const char *name)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Notebook matrices are small: OpenBLAS's worker threads cost more in
+	 * start-up and spinning than they save, and one thread keeps sums in a
+	 * fixed order.  OPENBLAS_NUM_THREADS still overrides this.
+	 */
+	if (!getenv("OPENBLAS_NUM_THREADS"))
+		openblas_set_num_threads(1);
 	nb_runopts opts = {0};
 	opts.outdir = "output";
 	nb_override *ov = nb_xcalloc((size_t)argc, sizeof *ov);
