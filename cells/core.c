@@ -90,7 +90,7 @@ static int k_check(nb_call *c)
 		return r;
 	}
 	size_t bad = 0, worst = 0;
-	double worst_excess = -1, maxdiff = 0;
+	double worst_excess = -1;
 	for (size_t i = 0; i < a->size; i++) {
 		double av = nb_get_f64(a, i), xv = nb_get_f64(x, x->size == 1 ? 0 : i);
 		double diff = fabs(av - xv), allowed = atol + rtol * fabs(xv);
@@ -104,8 +104,6 @@ static int k_check(nb_call *c)
 		} else {
 			ok = diff <= allowed;
 		}
-		if (diff > maxdiff)
-			maxdiff = diff;
 		if (!ok) {
 			bad++;
 			double excess = diff - allowed;
@@ -121,11 +119,12 @@ static int k_check(nb_call *c)
 	else
 		nb_buf_puts(&name, "the value");
 	if (!bad) {
-		nb_buf m = NB_BUF_INIT;
-		nb_fmt_repr(maxdiff, &m);
-		nb_printf(c, "check passed: %s (%zu element%s) within atol=%g, rtol=%g; largest difference %s\n",
-			  nb_buf_str(&name), a->size, a->size == 1 ? "" : "s", atol, rtol, nb_buf_str(&m));
-		nb_buf_release(&m);
+		/*
+		 * The largest difference is not printed: its last bits depend on the
+		 * BLAS kernels of the machine, and reports must not.
+		 */
+		nb_printf(c, "check passed: %s (%zu element%s) within atol=%g, rtol=%g\n", nb_buf_str(&name), a->size,
+			  a->size == 1 ? "" : "s", atol, rtol);
 		nb_buf_release(&name);
 		return 0;
 	}
