@@ -1011,3 +1011,53 @@ const nb_kernel nb_k_models_loss = {
 	loss_outs, 0, k_loss,
 	"Computed stably from logits (log-sigmoid and log-softmax), summed over the examples.",
 	"- loss: {kind: bernoulli, y: y_train, pred: model_out}\n  out: [nll, likelihood]\n"};
+
+/* ------------------------------------------------ linear regression */
+
+/*
+ * The maximum-likelihood and MAP solutions of linear regression as the
+ * gradient-flow notebook writes them (X is D×I, one column per example):
+ *     ML  = (X Xᵀ)⁻¹ X y,      MAP = (X Xᵀ + I sigma_sq / sigma_sq_p)⁻¹ X y.
+ */
+static int k_linreg(nb_call *c)
+{
+	const nb_value *X = nb_arg(c, "X"), *y = nb_arg(c, "y");
+	int map = !strcmp(nb_arg_str(c, "method"), "map");
+	double s2 = nb_arg_num(c, "sigma_sq"), sp2 = nb_arg_num(c, "sigma_sq_p");
+	if (X->ndim != 2 || y->size != X->shape[1])
+		return nb_fail(c, "y", "X must be D×I and y hold I values");
+	if (map && !(sp2 > 0))
+		return nb_fail(c, "sigma_sq_p", "the prior variance must be positive");
+	nb_err e = NB_ERR_INIT;
+	size_t D = X->shape[0];
+	nb_value *Xt = nb_transpose(X, NULL, &e), *A = Xt ? nb_matmul(X, Xt, &e) : NULL;
+	if (A && map)
+		for (size_t i = 0; i < D; i++)
+			nb_f64p(A)[i * D + i] += s2 / sp2;
+	int64_t col[2] = {-1, 1};
+	nb_value *yc = A ? nb_reshape(y, 2, col, &e) : NULL;
+	nb_value *inv = yc ? nb_inv(A, &e) : NULL, *ix = inv ? nb_matmul(inv, X, &e) : NULL;
+	nb_value *phi = ix ? nb_matmul(ix, yc, &e) : NULL;
+	nb_unref(Xt);
+	nb_unref(A);
+	nb_unref(yc);
+	nb_unref(inv);
+	nb_unref(ix);
+	if (!phi)
+		return nb_fail_err(c, "X", &e);
+	return nb_out(c, 0, phi);
+}
+
+static const nb_param linreg_params[] = {
+	{"X", NB_P_ARRAY, NULL, "inputs, one column per example (D×I)", NULL},
+	{"y", NB_P_ARRAY, NULL, "targets (I values)", NULL},
+	{"method", NB_P_CHOICE, "ml", "ml: maximum likelihood; map: with a N(0, sigma_sq_p I) prior", "ml map"},
+	{"sigma_sq", NB_P_NUMBER, "1", "map: the noise variance", NULL},
+	{"sigma_sq_p", NB_P_NUMBER, "1", "map: the prior variance", NULL},
+	{NULL}};
+static const nb_output linreg_outs[] = {{"phi", "the parameters (D×1)"}, {NULL}};
+
+const nb_kernel nb_k_models_linreg = {
+	"models.linreg", "maximum-likelihood and MAP solutions of linear regression", linreg_params, linreg_outs, 0,
+	k_linreg, "The formulas of the gradient-flow notebook, evaluated as it does (inverse, then products).",
+	"- linreg: {X: X, y: y, method: map, sigma_sq: 0.05, sigma_sq_p: 3.0}\n  out: MAPParams\n"};
