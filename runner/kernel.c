@@ -92,6 +92,7 @@ const char *nb_ptype_name(nb_ptype t)
 	case NB_P_VALUE: return "value";
 	case NB_P_BINDINGS: return "bindings";
 	case NB_P_RENAME: return "names";
+	case NB_P_SUBS: return "list";
 	}
 	return "?";
 }

@@ -47,10 +47,14 @@ typedef enum nb_ptype {
 	               * by this cell's expression parameters), "state" (names bound by earlier cells) or
 	               * "bind" (seen by the expression parameters, and bound in the state by the kernel) */
 	NB_P_RENAME,  /* a mapping NAME: NEW_NAME; the new names are bound in the state by the kernel */
+	NB_P_SUBS,    /* a list of sub-mappings checked against nb_param.subs: `- TAG: {params}` items
+	               * when the schemas have tags, plain `- {params}` items for one untagged schema */
 } nb_ptype;
 
 /* Marks an optional parameter that has no default value. */
 #define NB_OPTIONAL ((const char *)1)
+
+struct nb_subschema;
 
 typedef struct nb_param {
 	const char *name;
@@ -58,7 +62,15 @@ typedef struct nb_param {
 	const char *dflt;    /* NULL: required; NB_OPTIONAL; or the default as YAML text */
 	const char *doc;
 	const char *choices; /* NB_P_CHOICE: space-separated words */
+	const struct nb_subschema *subs; /* NB_P_SUBS: the schemas, ending with {NULL} (a single untagged one: tag "") */
 } nb_param;
+
+/* The schema of one kind of sub-mapping (a figure layer, an axes, ...). */
+typedef struct nb_subschema {
+	const char *tag;      /* the item's key ("plot"), or "" for untagged items */
+	const nb_param *params;
+	const char *summary;
+} nb_subschema;
 
 typedef struct nb_output {
 	const char *name;
@@ -147,6 +159,22 @@ nb_value *nb_eval_local(nb_call *c, const nb_expr *x, const char *param, const n
  */
 int nb_call_jacobian(nb_call *c, const char *param, size_t n, const char *const *wrt, const nb_locals *loc,
 		     nb_value **out, nb_value **fval);
+
+/*
+ * NB_P_SUBS: the items of a list of sub-mappings, and their parameters.
+ * nb_sub_get() evaluates a parameter of an item (its default when absent;
+ * *out = NULL for an absent optional one); it returns -1 after reporting an
+ * error located at the item's YAML node.
+ */
+typedef struct nb_sub nb_sub;
+size_t nb_arg_nsubs(nb_call *c, const char *param);
+const nb_sub *nb_arg_sub(nb_call *c, const char *param, size_t i);
+const char *nb_sub_tag(const nb_sub *s);
+int nb_sub_given(const nb_sub *s, const char *name);
+int nb_sub_get(nb_call *c, const nb_sub *s, const char *name, nb_value **out);
+size_t nb_sub_nsubs(const nb_sub *s, const char *name);
+const nb_sub *nb_sub_item(const nb_sub *s, const char *name, size_t i);
+int nb_sub_fail(nb_call *c, const nb_sub *s, const char *name, const char *fmt, ...) NB_PRINTF(4, 5);
 
 /* NB_P_BINDINGS and NB_P_RENAME: the entries of the mapping, in order. */
 size_t nb_arg_nbind(nb_call *c, const char *param);

@@ -391,6 +391,14 @@ static void pval_release(nb_pval *p)
 	free(p->keys);
 	free(p->keynodes);
 	fmt_free(p->parts, p->nparts);
+	for (size_t i = 0; i < p->nsubs; i++) {
+		for (size_t j = 0; j < p->subs[i].nargs; j++) {
+			pval_release(p->subs[i].args[j].val);
+			free(p->subs[i].args[j].val);
+		}
+		free(p->subs[i].args);
+	}
+	free(p->subs);
 	memset(p, 0, sizeof *p);
 }
 
@@ -433,11 +441,12 @@ static int array_pval(loader *L, const nb_ynode *n, nb_pval *pv, int depth)
 
 static int bind_name(loader *L, const nb_ynode *n, const char *what, char **out);
 
-static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb_ynode *n, nb_pval *pv)
+static int sub_pval(loader *L, const char *kname, const nb_param *p, const nb_ynode *n, nb_pval *pv);
+
+static int param_pval_ctx(loader *L, const char *kname, const nb_param *p, const nb_ynode *n, nb_pval *pv)
 {
 	memset(pv, 0, sizeof *pv);
 	pv->node = n;
-	const char *kname = nb_kernel_short(k);
 	switch (p->type) {
 	case NB_P_ARRAY: case NB_P_NUMBER: case NB_P_INT: case NB_P_SHAPE: case NB_P_VALUE:
 		if (n->kind == NB_YSEQ && (p->type == NB_P_NUMBER || p->type == NB_P_INT))
@@ -519,6 +528,8 @@ static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb
 				    p->name, nb_ydescribe(n));
 		pv->kind = NB_PV_EXPR;
 		return parse_expr_at(L, n, n->text, 0, &pv->expr);
+	case NB_P_SUBS:
+		return sub_pval(L, kname, p, n, pv);
 	case NB_P_BINDINGS: case NB_P_RENAME:
 		if (n->kind != NB_YMAP)
 			return fail(L, n->loc, "kernel '%s': parameter '%s' must be a mapping of NAME: %s, found %s", kname,
@@ -564,6 +575,113 @@ static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb
 			    nb_ydescribe(n));
 	}
 	return fail(L, n->loc, "unsupported parameter type");
+}
+
+static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb_ynode *n, nb_pval *pv)
+{
+	return param_pval_ctx(L, nb_kernel_short(k), p, n, pv);
+}
+
+/* Check a sub-mapping's parameters against its schema (like a kernel cell's). */
+static int load_sub(loader *L, const char *ctx, const nb_subschema *sc, const nb_ynode *m, nb_sub *sub)
+{
+	size_t np = 0;
+	while (sc->params[np].name)
+		np++;
+	sub->schema = sc;
+	sub->node = m;
+	sub->nargs = np;
+	sub->args = nb_xcalloc(np ? np : 1, sizeof *sub->args);
+	for (size_t i = 0; i < np; i++)
+		sub->args[i].param = &sc->params[i];
+	if (m->kind != NB_YMAP)
+		return fail(L, m->loc, "%s must be a mapping of parameters, found %s", ctx, nb_ydescribe(m));
+	for (size_t i = 0; i < m->n; i += 2) {
+		const nb_ynode *key = m->items[i], *val = m->items[i + 1];
+		size_t j;
+		for (j = 0; j < np; j++)
+			if (!strcmp(sc->params[j].name, key->text))
+				break;
+		if (j == np) {
+			nb_suggest s;
+			nb_suggest_init(&s, key->text);
+			nb_buf list = NB_BUF_INIT;
+			for (size_t q = 0; q < np; q++) {
+				nb_suggest_offer(&s, sc->params[q].name);
+				nb_buf_printf(&list, "%s%s", q ? ", " : "", sc->params[q].name);
+			}
+			const char *best = nb_suggest_best(&s);
+			if (best)
+				fail(L, key->loc, "%s has no parameter '%s'; did you mean '%s'?", ctx, key->text, best);
+			else
+				fail(L, key->loc, "%s has no parameter '%s' (its parameters: %s)", ctx, key->text, nb_buf_str(&list));
+			nb_buf_release(&list);
+			return -1;
+		}
+		sub->args[j].key = key;
+		sub->args[j].val = nb_xcalloc(1, sizeof(nb_pval));
+		if (param_pval_ctx(L, ctx, &sc->params[j], val, sub->args[j].val) < 0)
+			return -1;
+	}
+	for (size_t j = 0; j < np; j++)
+		if (!sub->args[j].val && !sc->params[j].dflt)
+			return fail(L, m->loc, "%s: missing required parameter '%s' (%s: %s)", ctx, sc->params[j].name,
+				    nb_ptype_name(sc->params[j].type), sc->params[j].doc);
+	return 0;
+}
+
+static int sub_pval(loader *L, const char *kname, const nb_param *p, const nb_ynode *n, nb_pval *pv)
+{
+	if (n->kind != NB_YSEQ)
+		return fail(L, n->loc, "kernel '%s': parameter '%s' must be a list, found %s", kname, p->name, nb_ydescribe(n));
+	pv->kind = NB_PV_SUBS;
+	pv->nsubs = n->n;
+	pv->subs = nb_xcalloc(n->n ? n->n : 1, sizeof *pv->subs);
+	int tagged = p->subs[0].tag[0] != '\0';
+	for (size_t i = 0; i < n->n; i++) {
+		const nb_ynode *it = n->items[i];
+		const nb_subschema *sc = &p->subs[0];
+		const nb_ynode *m = it;
+		char ctx[160];
+		if (tagged) {
+			if (it->kind != NB_YMAP || it->n != 2) {
+				nb_buf tags = NB_BUF_INIT;
+				for (const nb_subschema *q = p->subs; q->tag; q++)
+					nb_buf_printf(&tags, "%s%s", q == p->subs ? "" : ", ", q->tag);
+				fail(L, it->loc, "each item of '%s' is one of %s with its parameters (such as '- %s: {...}'), found %s",
+				     p->name, nb_buf_str(&tags), p->subs[0].tag, it->kind == NB_YMAP ? "several keys" : nb_ydescribe(it));
+				nb_buf_release(&tags);
+				return -1;
+			}
+			const nb_ynode *tag = it->items[0];
+			sc = NULL;
+			nb_suggest sg;
+			nb_suggest_init(&sg, tag->text);
+			for (const nb_subschema *q = p->subs; q->tag; q++) {
+				if (!strcmp(q->tag, tag->text))
+					sc = q;
+				nb_suggest_offer(&sg, q->tag);
+			}
+			if (!sc) {
+				const char *best = nb_suggest_best(&sg);
+				if (best)
+					return fail(L, tag->loc, "unknown item '%s' in '%s'; did you mean '%s'?", tag->text, p->name, best);
+				nb_buf tags = NB_BUF_INIT;
+				for (const nb_subschema *q = p->subs; q->tag; q++)
+					nb_buf_printf(&tags, "%s%s", q == p->subs ? "" : ", ", q->tag);
+				fail(L, tag->loc, "unknown item '%s' in '%s' (known: %s)", tag->text, p->name, nb_buf_str(&tags));
+				nb_buf_release(&tags);
+				return -1;
+			}
+			m = it->items[1];
+			snprintf(ctx, sizeof ctx, "%s '%s'", p->name, sc->tag);
+		} else {
+			snprintf(ctx, sizeof ctx, "item %zu of '%s'", i + 1, p->name);
+		}
+		if (load_sub(L, ctx, sc, m, &pv->subs[i]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* --------------------------------------------------------------- names */
@@ -914,6 +1032,13 @@ static int check_pval(scope *s, const nb_pval *p)
 		for (size_t i = 0; i < p->n; i++)
 			if (check_pval(s, &p->items[i]) < 0)
 				return -1;
+		return 0;
+	case NB_PV_SUBS:
+		for (size_t i = 0; i < p->nsubs; i++)
+			for (size_t j = 0; j < p->subs[i].nargs; j++)
+				if (p->subs[i].args[j].val && p->subs[i].args[j].param->type != NB_P_EXPR &&
+				    check_pval(s, p->subs[i].args[j].val) < 0)
+					return -1;
 		return 0;
 	case NB_PV_FMT:
 		for (size_t i = 0; i < p->nparts; i++) {

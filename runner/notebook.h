@@ -27,7 +27,9 @@ typedef struct nb_fmtpart {
 	size_t pos;      /* byte offset of the expression in the string */
 } nb_fmtpart;
 
-typedef enum nb_pvkind { NB_PV_LIT, NB_PV_EXPR, NB_PV_LIST, NB_PV_FMT } nb_pvkind;
+typedef enum nb_pvkind { NB_PV_LIT, NB_PV_EXPR, NB_PV_LIST, NB_PV_FMT, NB_PV_SUBS } nb_pvkind;
+
+struct nb_argslot;
 
 /* One parameter value as written. */
 typedef struct nb_pval {
@@ -41,6 +43,8 @@ typedef struct nb_pval {
 	const nb_ynode **keynodes;
 	nb_fmtpart *parts;      /* NB_PV_FMT */
 	size_t nparts;
+	struct nb_sub *subs;    /* NB_PV_SUBS */
+	size_t nsubs;
 } nb_pval;
 
 typedef struct nb_argslot {
@@ -48,6 +52,14 @@ typedef struct nb_argslot {
 	nb_pval *val;            /* NULL when not given */
 	const nb_ynode *key;
 } nb_argslot;
+
+/* One item of an NB_P_SUBS parameter: a sub-mapping with its own schema. */
+struct nb_sub {
+	const nb_subschema *schema;
+	const nb_ynode *node;
+	nb_argslot *args;        /* one per schema parameter */
+	size_t nargs;
+};
 
 typedef struct nb_varg {
 	char *name;

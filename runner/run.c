@@ -155,6 +155,9 @@ static nb_value *eval_pval_in(nb_call *c, const nb_pval *p, const char *param, c
 		free(items);
 		return r;
 	}
+	case NB_PV_SUBS:
+		call_fail_at(c, p->node->loc, param, "a list of items is not a value");
+		return NULL;
 	case NB_PV_FMT: {
 		nb_buf b = NB_BUF_INIT;
 		for (size_t i = 0; i < p->nparts; i++) {
@@ -269,7 +272,7 @@ static int prepare_args(nb_call *c)
 	for (size_t i = 0; i < cell->nargs; i++) {
 		nb_argslot *s = &cell->args[i];
 		const nb_param *p = s->param;
-		if (p->type == NB_P_EXPR || p->type == NB_P_BINDINGS || p->type == NB_P_RENAME)
+		if (p->type == NB_P_EXPR || p->type == NB_P_BINDINGS || p->type == NB_P_RENAME || p->type == NB_P_SUBS)
 			continue;
 		if (p->type == NB_P_ARRAYS && s->val) {
 			if (s->val->kind == NB_PV_LIST) {
@@ -445,6 +448,92 @@ int nb_call_jacobian(nb_call *c, const char *param, size_t n, const char *const 
 		return -1;
 	}
 	return 0;
+}
+
+size_t nb_arg_nsubs(nb_call *c, const char *param)
+{
+	const nb_pval *pv = c->cell->args[slot_index(c, param)].val;
+	return pv && pv->kind == NB_PV_SUBS ? pv->nsubs : 0;
+}
+
+const nb_sub *nb_arg_sub(nb_call *c, const char *param, size_t i)
+{
+	return &c->cell->args[slot_index(c, param)].val->subs[i];
+}
+
+const char *nb_sub_tag(const nb_sub *s)
+{
+	return s->schema->tag;
+}
+
+static const nb_argslot *sub_slot(const nb_sub *s, const char *name)
+{
+	for (size_t i = 0; i < s->nargs; i++)
+		if (!strcmp(s->args[i].param->name, name))
+			return &s->args[i];
+	NB_BUG("a kernel asked for a sub-parameter that is not in its schema");
+}
+
+int nb_sub_given(const nb_sub *s, const char *name)
+{
+	return sub_slot(s, name)->val != NULL;
+}
+
+int nb_sub_get(nb_call *c, const nb_sub *s, const char *name, nb_value **out)
+{
+	const nb_argslot *sl = sub_slot(s, name);
+	const nb_param *p = sl->param;
+	nb_value *v;
+	*out = NULL;
+	if (sl->val) {
+		v = eval_pval(c, sl->val, p->name);
+	} else if (p->dflt == NB_OPTIONAL || !p->dflt) {
+		return 0;
+	} else {
+		nb_err e = NB_ERR_INIT;
+		v = default_value(p, &e);
+		if (!v) {
+			call_fail_at(c, s->node->loc, p->name, "bad default: %s", e.msg);
+			nb_err_clear(&e);
+		}
+	}
+	if (!v)
+		return -1;
+	if (check_type(c, p, sl->val, &v) < 0) {
+		nb_unref(v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+size_t nb_sub_nsubs(const nb_sub *s, const char *name)
+{
+	const nb_argslot *sl = sub_slot(s, name);
+	return sl->val && sl->val->kind == NB_PV_SUBS ? sl->val->nsubs : 0;
+}
+
+const nb_sub *nb_sub_item(const nb_sub *s, const char *name, size_t i)
+{
+	return &sub_slot(s, name)->val->subs[i];
+}
+
+int nb_sub_fail(nb_call *c, const nb_sub *s, const char *name, const char *fmt, ...)
+{
+	nb_loc at = s->node->loc;
+	if (name) {
+		const nb_argslot *sl = sub_slot(s, name);
+		if (sl->val)
+			at = sl->val->node->loc;
+	}
+	nb_buf b = NB_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	nb_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	call_fail_at(c, at, name, "%s", nb_buf_str(&b));
+	nb_buf_release(&b);
+	return -1;
 }
 
 static const nb_pval *bind_pval(nb_call *c, const char *param)
