@@ -114,22 +114,10 @@ const nb_kernel nb_k_array_linspace = {
 	k_linspace, "Element i is start + i*step with step = (stop - start)/(num - 1), and the last element is "
 	"stop exactly, as in numpy.", "- linspace: {start: -5, stop: 5, num: 100}\n  out: temp_x\n"};
 
-/* logspace: base ** linspace(start, stop, num), with pow() as numpy's power uses. */
-static nb_value *logspace(double start, double stop, int64_t num, int endpoint, double base, nb_err *e)
-{
-	nb_value *y = nb_linspace(start, stop, num, endpoint, e);
-	if (!y)
-		return NULL;
-	double *p = nb_f64p(y);
-	for (size_t i = 0; i < y->size; i++)
-		p[i] = pow(base, p[i]);
-	return y;
-}
-
 static int k_logspace(nb_call *c)
 {
 	nb_err e = NB_ERR_INIT;
-	return out_or_fail(c, logspace(nb_arg_num(c, "start"), nb_arg_num(c, "stop"), nb_arg_int(c, "num"),
+	return out_or_fail(c, nb_logspace(nb_arg_num(c, "start"), nb_arg_num(c, "stop"), nb_arg_int(c, "num"),
 				       nb_arg_bool(c, "endpoint"), nb_arg_num(c, "base"), &e), &e, "num");
 }
 
@@ -150,33 +138,9 @@ const nb_kernel nb_k_array_logspace = {
  */
 static int k_geomspace(nb_call *c)
 {
-	double a = nb_arg_num(c, "start"), b = nb_arg_num(c, "stop");
-	int64_t num = nb_arg_int(c, "num");
-	int endpoint = nb_arg_bool(c, "endpoint");
-	if (a == 0 || b == 0)
-		return nb_fail(c, a == 0 ? "start" : "stop", "a geometric sequence cannot include zero");
-	double sign = 1;
-	if (a < 0 && b < 0) {
-		a = -a;
-		b = -b;
-		sign = -1;
-	} else if (a < 0 || b < 0) {
-		return nb_fail(c, a < 0 ? "start" : "stop",
-			       "start and stop must have the same sign (numpy would return complex numbers)");
-	}
 	nb_err e = NB_ERR_INIT;
-	nb_value *r = logspace(log10(a), log10(b), num, endpoint, 10.0, &e);
-	if (!r)
-		return nb_fail_err(c, "num", &e);
-	double *p = nb_f64p(r);
-	if (num > 0) {
-		p[0] = a;
-		if (num > 1 && endpoint)
-			p[num - 1] = b;
-	}
-	for (size_t i = 0; i < r->size; i++)
-		p[i] *= sign;
-	return nb_out(c, 0, r);
+	return out_or_fail(c, nb_geomspace(nb_arg_num(c, "start"), nb_arg_num(c, "stop"), nb_arg_int(c, "num"),
+					   nb_arg_bool(c, "endpoint"), &e), &e, "start");
 }
 
 static const nb_param geomspace_params[] = {

@@ -1014,6 +1014,29 @@ static nb_value *f_linspace(ev *E, args *a, const char *name)
 	return at(E, a->call, nb_linspace(lo, hi, num, endpoint, E->e));
 }
 
+static nb_value *f_geomspace(ev *E, args *a, const char *name)
+{
+	double lo, hi, base = 10;
+	int64_t num = 50;
+	int endpoint = 1;
+	const nb_expr *x;
+	if (want_num(E, a->pos[0], a->posx[0], "start", &lo) < 0 || want_num(E, a->pos[1], a->posx[1], "stop", &hi) < 0)
+		return NULL;
+	nb_value *nv = arg(a, 2, "num", &x);
+	if (nv && want_int(E, nv, x, "num", &num) < 0)
+		return NULL;
+	nb_value *ev_ = arg(a, 3, "endpoint", &x);
+	if (ev_ && want_bool(E, ev_, x, "endpoint", &endpoint) < 0)
+		return NULL;
+	if (!strcmp(name, "logspace")) {
+		nb_value *bv = kwarg(a, "base", &x);
+		if (bv && want_num(E, bv, x, "base", &base) < 0)
+			return NULL;
+		return at(E, a->call, nb_logspace(lo, hi, num, endpoint, base, E->e));
+	}
+	return at(E, a->call, nb_geomspace(lo, hi, num, endpoint, E->e));
+}
+
 static nb_value *f_shape_fn(ev *E, args *a, const char *name)
 {
 	const nb_expr *x;
@@ -1590,6 +1613,7 @@ static const fndef fns[] = {
 	U2("fmin", NB_FMIN, "element-wise minimum ignoring nan"),
 	{"full", f_fill, 0, 2, 2, "fill_value", "(shape, fill_value)", "array filled with one value"},
 	{"full_like", f_fill_like, 0, 2, 2, "fill_value", "(a, fill_value)", "array like a filled with one value"},
+	{"geomspace", f_geomspace, 0, 2, 4, "num endpoint", "(start, stop, num=50, endpoint=True)", "samples in geometric progression (np.geomspace)"},
 	{"heaviside", f_activation, 0, 2, 2, "h0", "(x, h0)", "step function: 0 below zero, 1 above, h0 at zero (np.heaviside)"},
 	{"hstack", f_join, 0, 1, 1, "", "(arrays)", "join horizontally (along axis 1, axis 0 for 1-D)"},
 	U2("hypot", NB_HYPOT, "sqrt(x1**2 + x2**2)"),
@@ -1608,6 +1632,7 @@ static const fndef fns[] = {
 	U1("log2", NB_LOG2, "base-2 logarithm"),
 	{"log_softmax", f_softmax, 0, 1, 2, "axis", "(x, axis=-1)", "log of softmax, computed stably"},
 	U1("logical_not", NB_LOGICAL_NOT, "true where x is zero"),
+	{"logspace", f_geomspace, 0, 2, 4, "num endpoint base", "(start, stop, num=50, endpoint=True, base=10)", "base ** linspace(start, stop, num)"},
 	{"logsumexp", f_softmax, 0, 1, 2, "axis", "(x, axis=-1)", "log(sum(exp(x))) along an axis, computed stably"},
 	{"matmul", f_matmul, 0, 2, 2, "", "(a, b)", "matrix product (the @ operator)"},
 	{"matrix_rank", f_linalg, 0, 1, 1, "", "(a)", "rank from the singular values, numpy's tolerance"},

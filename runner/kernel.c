@@ -221,6 +221,34 @@ void nb_kernel_catalogue_md(nb_buf *b)
 				nb_buf_printf(b, "%s`%s` (%s)", j ? ", " : "", k->outputs[j].name, k->outputs[j].doc);
 			nb_buf_puts(b, ".\n\n");
 		}
+		for (const nb_param *p = k->params; p->name; p++) {
+			if (p->type != NB_P_SUBS || !p->subs)
+				continue;
+			for (const nb_subschema *sc = p->subs; sc->tag; sc++) {
+				if (sc->tag[0])
+					nb_buf_printf(b, "Items of `%s`: `%s` (%s).\n\n", p->name, sc->tag, sc->summary);
+				else
+					nb_buf_printf(b, "Each item of `%s` (%s) takes:\n\n", p->name, sc->summary);
+				if (sc->tag[0] && sc != p->subs && sc->params == sc[-1].params)
+					continue;
+				nb_buf_puts(b, "| parameter | type | default | meaning |\n|---|---|---|---|\n");
+				for (const nb_param *q = sc->params; q->name; q++) {
+					nb_buf_printf(b, "| `%s` | %s | ", q->name, nb_ptype_name(q->type));
+					if (!q->dflt)
+						nb_buf_puts(b, "*required*");
+					else if (q->dflt == NB_OPTIONAL)
+						nb_buf_puts(b, "*optional*");
+					else
+						nb_buf_printf(b, "`%s`", *q->dflt ? q->dflt : "''");
+					nb_buf_puts(b, " | ");
+					md_escape(b, q->doc);
+					if (q->type == NB_P_CHOICE)
+						nb_buf_printf(b, " (one of: %s)", q->choices);
+					nb_buf_puts(b, " |\n");
+				}
+				nb_buf_putc(b, '\n');
+			}
+		}
 		if (k->example)
 			nb_buf_printf(b, "```yaml\n%s```\n\n", k->example);
 	}

@@ -170,6 +170,8 @@ typedef struct nb_sub nb_sub;
 size_t nb_arg_nsubs(nb_call *c, const char *param);
 const nb_sub *nb_arg_sub(nb_call *c, const char *param, size_t i);
 const char *nb_sub_tag(const nb_sub *s);
+/* The cell's own parameters viewed as a sub-mapping (to share code with list items). */
+const nb_sub *nb_arg_self(nb_call *c);
 int nb_sub_given(const nb_sub *s, const char *name);
 int nb_sub_get(nb_call *c, const nb_sub *s, const char *name, nb_value **out);
 size_t nb_sub_nsubs(const nb_sub *s, const char *name);
@@ -206,6 +208,16 @@ int nb_fail_check(nb_call *c, const char *fmt, ...) NB_PRINTF(2, 3);
 
 /* The cell's label, for messages. */
 const char *nb_call_cell(nb_call *c);
+
+/*
+ * Figures.  nb_call_figsize() gives the notebook's default size (inches)
+ * and dpi.  nb_figure() writes f in the notebook's formats as
+ * figures/<cell label>[-<suffix>].{png,pdf,svg} and lists it in the report
+ * after the cell's output; the caller still frees f.  -1 on a write error.
+ */
+struct pl_figure;
+void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi);
+int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *alt);
 
 /* The notebook's random stream (numpy's legacy RandomState; random.h). */
 struct nb_rng *nb_call_rng(nb_call *c);

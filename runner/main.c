@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"  -o, --output DIR        write into DIR/<notebook>/ (default: output)\n"
 	"  -s, --set NAME=VALUE    override a parameter declared under 'params' (type-checked)\n"
 	"      --save-state        also write every value as DIR/<notebook>/state/NAME.npy + state.json\n"
+	"      --formats=LIST      figure formats, comma-separated: png, pdf, svg (default: the notebook's)\n"
 	"  -q, --quiet             no progress, only errors\n"
 	"      --progress=MODE     auto (default), tty (a live line) or lines (one line per cell)\n"
 	"      --check             validate the notebooks without running them\n"
@@ -159,6 +160,26 @@ int main(int argc, char **argv)
 			ov[nov].name = nb_xstrndup(kv, (size_t)(eq - kv));
 			ov[nov].value = eq + 1;
 			nov++;
+		} else if (!strncmp(a, "--formats=", 10)) {
+			unsigned fm = 0;
+			char *list = nb_xstrdup(a + 10), *save = NULL;
+			int bad = 0;
+			for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(w, "png"))
+					fm |= NB_FMT_PNG;
+				else if (!strcmp(w, "pdf"))
+					fm |= NB_FMT_PDF;
+				else if (!strcmp(w, "svg"))
+					fm |= NB_FMT_SVG;
+				else
+					bad = 1;
+			}
+			free(list);
+			if (bad || !fm) {
+				rc = usage_error("--formats takes png, pdf and svg separated by commas, not '%s'", a + 10);
+				goto out;
+			}
+			opts.formats = fm;
 		} else if (!strcmp(a, "--save-state")) {
 			opts.save_state = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {

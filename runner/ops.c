@@ -1748,6 +1748,46 @@ nb_value *nb_linspace(double start, double stop, int64_t num, int endpoint, nb_e
 	return r;
 }
 
+nb_value *nb_logspace(double start, double stop, int64_t num, int endpoint, double base, nb_err *e)
+{
+	nb_value *y = nb_linspace(start, stop, num, endpoint, e);
+	if (!y)
+		return NULL;
+	double *p = nb_f64p(y);
+	for (size_t i = 0; i < y->size; i++)
+		p[i] = pow(base, p[i]);
+	return y;
+}
+
+nb_value *nb_geomspace(double a, double b, int64_t num, int endpoint, nb_err *e)
+{
+	if (a == 0 || b == 0) {
+		nb_err_set(e, NB_NOLOC, "geomspace: a geometric sequence cannot include zero");
+		return NULL;
+	}
+	double sign = 1;
+	if (a < 0 && b < 0) {
+		a = -a;
+		b = -b;
+		sign = -1;
+	} else if (a < 0 || b < 0) {
+		nb_err_set(e, NB_NOLOC, "geomspace: start and stop must have the same sign (numpy would return complex numbers)");
+		return NULL;
+	}
+	nb_value *r = nb_logspace(log10(a), log10(b), num, endpoint, 10.0, e);
+	if (!r)
+		return NULL;
+	double *p = nb_f64p(r);
+	if (num > 0) {
+		p[0] = a;
+		if (num > 1 && endpoint)
+			p[num - 1] = b;
+	}
+	for (size_t i = 0; i < r->size; i++)
+		p[i] *= sign;
+	return r;
+}
+
 nb_value *nb_full(int ndim, const size_t *shape, double fill, nb_dtype dt, nb_err *e)
 {
 	nb_value *r = nb_array_new(dt, ndim, shape, e);

@@ -92,6 +92,10 @@ int nb_norm_axis(int axis, int ndim, int *out, nb_err *e);
 /* Creation helpers shared by kernels and expression functions. */
 nb_value *nb_arange(double start, double stop, double step, int integer, nb_err *e);
 nb_value *nb_linspace(double start, double stop, int64_t num, int endpoint, nb_err *e);
+/* base ** linspace(start, stop, num) (np.logspace, with pow() as numpy's power). */
+nb_value *nb_logspace(double start, double stop, int64_t num, int endpoint, double base, nb_err *e);
+/* np.geomspace: logspace between log10 of the ends, the ends then set exactly. */
+nb_value *nb_geomspace(double start, double stop, int64_t num, int endpoint, nb_err *e);
 nb_value *nb_full(int ndim, const size_t *shape, double fill, nb_dtype dt, nb_err *e);
 nb_value *nb_eye(int64_t n, int64_t m, int64_t k, nb_err *e);
 

@@ -13,6 +13,7 @@
 
 #include "autodiff.h"
 #include "fmt.h"
+#include "plot.h"
 #include "ops.h"
 
 struct nb_call {
@@ -25,6 +26,7 @@ struct nb_call {
 	char **strs;           /* rendered strings */
 	nb_value **outs;
 	nb_err *e;
+	nb_sub self;
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -463,7 +465,16 @@ const nb_sub *nb_arg_sub(nb_call *c, const char *param, size_t i)
 
 const char *nb_sub_tag(const nb_sub *s)
 {
-	return s->schema->tag;
+	return s->schema ? s->schema->tag : "";
+}
+
+const nb_sub *nb_arg_self(nb_call *c)
+{
+	c->self.schema = NULL;
+	c->self.node = c->cell->node;
+	c->self.args = c->cell->args;
+	c->self.nargs = c->cell->nargs;
+	return &c->self;
 }
 
 static const nb_argslot *sub_slot(const nb_sub *s, const char *name)
@@ -622,6 +633,73 @@ int nb_fail_check(nb_call *c, const char *fmt, ...)
 const char *nb_call_cell(nb_call *c)
 {
 	return c->cell->label;
+}
+
+void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi)
+{
+	*w = c->run->nb->figsize[0];
+	*h = c->run->nb->figsize[1];
+	*dpi = c->run->nb->dpi;
+}
+
+int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *alt)
+{
+	nb_run *r = c->run;
+	nb_cellres *res = c->res;
+	unsigned fmts = r->opts->formats ? r->opts->formats : r->nb->formats;
+	char *name = suffix && *suffix ? nb_xasprintf("%s-%s", c->cell->label, suffix) : nb_xstrdup(c->cell->label);
+	for (size_t i = 0; i < res->nfigs; i++)
+		if (!strcmp(res->figs[i].name, name)) {
+			free(name);
+			return nb_fail(c, NULL, "the cell draws two figures named '%s'", res->figs[i].name);
+		}
+	res->figs = nb_xrealloc(res->figs, (res->nfigs + 1) * sizeof *res->figs);
+	nb_figref *fr = &res->figs[res->nfigs++];
+	memset(fr, 0, sizeof *fr);
+	fr->name = name;
+	fr->alt = nb_xstrdup(alt && *alt ? alt : name);
+	if (!r->dir)
+		return 0; /* a run without an output folder (tests): nothing to write */
+	char *dir = nb_xasprintf("%s/figures", r->dir);
+	if (nb_mkdirs(dir) < 0) {
+		int rc = nb_fail(c, NULL, "cannot create '%s': %s", dir, strerror(errno));
+		free(dir);
+		return rc;
+	}
+	static const struct {
+		unsigned bit;
+		const char *ext;
+		int (*write)(pl_figure *, const char *);
+	} outs[] = {{NB_FMT_PNG, "png", pl_write_png}, {NB_FMT_SVG, "svg", pl_write_svg}, {NB_FMT_PDF, "pdf", pl_write_pdf}};
+	for (size_t k = 0; k < 3; k++) {
+		if (!(fmts & outs[k].bit))
+			continue;
+		char *rel = nb_xasprintf("figures/%s.%s", name, outs[k].ext);
+		char *path = nb_xasprintf("%s/%s", r->dir, rel), *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
+		int rc = outs[k].write(f, tmp);
+		if (rc == 0 && rename(tmp, path) != 0)
+			rc = -1;
+		if (rc < 0) {
+			int e = errno;
+			remove(tmp);
+			nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(e));
+			free(rel);
+			free(path);
+			free(tmp);
+			free(dir);
+			return -1;
+		}
+		if (outs[k].bit == NB_FMT_PNG)
+			fr->png = rel;
+		else if (outs[k].bit == NB_FMT_SVG)
+			fr->svg = rel;
+		else
+			fr->pdf = rel;
+		free(path);
+		free(tmp);
+	}
+	free(dir);
+	return 0;
 }
 
 struct nb_rng *nb_call_rng(nb_call *c)

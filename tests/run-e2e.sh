@@ -121,9 +121,11 @@ else
 	pass=$((pass + 1))
 fi
 
-# Byte-identical reruns, and --save-state loading in numpy.
-( cd "$HERE/.." && "$NBRUN" -q --save-state -o "$TMP/r1" tests/e2e/0001-basics.yaml && \
-  "$NBRUN" -q --save-state -o "$TMP/r2" tests/e2e/0001-basics.yaml ) 2>/dev/null
+# Byte-identical reruns (reports, state and figures in every format), and --save-state loading in numpy.
+( cd "$HERE/.." && "$NBRUN" -q --save-state -o "$TMP/r1" tests/e2e/0001-basics.yaml tests/e2e/0006-figures.yaml && \
+  "$NBRUN" -q --save-state -o "$TMP/r2" tests/e2e/0001-basics.yaml tests/e2e/0006-figures.yaml ) 2>/dev/null
+if [ ! -s "$TMP/r1/0006-figures/figures/panels.svg" ] || [ ! -s "$TMP/r1/0006-figures/figures/panels.pdf" ]; then
+	echo "FAIL: figures were not written"; fail=$((fail + 1)); fi
 if diff -r "$TMP/r1" "$TMP/r2" > /dev/null; then pass=$((pass + 1)); else
 	echo "FAIL: two runs of the same notebook differ"; fail=$((fail + 1)); fi
 if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then

@@ -1,0 +1,534 @@
+/*
+ * plot.c - the figure kernel: a declarative figure (axes with layers of
+ * plots) translated into calls to the figure library (runner/plot.h).
+ * One cell draws one figure, as one cell of the original draws one.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runner/kernel.h"
+#include "../runner/ops.h"
+#include "../runner/plot.h"
+
+#define STYLE_PARAMS                                                                                        \
+	{"color", NB_P_STRING, NB_OPTIONAL, "a matplotlib colour: name, letter, C0..C9, #rrggbb or #rrggbbaa", NULL}, \
+	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},                                   \
+	{"label", NB_P_STRING, NB_OPTIONAL, "the legend entry ($...$ for math)", NULL},                      \
+	{"zorder", NB_P_NUMBER, NB_OPTIONAL, "drawing order: higher on top", NULL}
+
+#define LINE_PARAMS                                                                                             \
+	{"linewidth", NB_P_NUMBER, NB_OPTIONAL, "line width in points (default 1.5)", NULL},                    \
+	{"linestyle", NB_P_STRING, NB_OPTIONAL, "'-', '--', ':', '-.' or 'none'", NULL}
+
+static const nb_param plot_p[] = {
+	{"x", NB_P_ARRAY, NB_OPTIONAL, "x values (default 0, 1, ...); a 2-D array plots its columns", NULL},
+	{"y", NB_P_ARRAY, NULL, "y values; a 2-D array plots its columns", NULL},
+	{"fmt", NB_P_STRING, NB_OPTIONAL, "matplotlib format string: 'ro', 'g-', 'k--', 'b:', 'o-', '*'", NULL},
+	{"marker", NB_P_STRING, NB_OPTIONAL, "a marker: o . s ^ v < > * + x D d p h |  _", NULL},
+	{"markersize", NB_P_NUMBER, NB_OPTIONAL, "marker size in points (default 6)", NULL},
+	LINE_PARAMS, STYLE_PARAMS, {NULL}};
+static const nb_param scatter_p[] = {
+	{"x", NB_P_ARRAY, NULL, "x positions", NULL},
+	{"y", NB_P_ARRAY, NULL, "y positions", NULL},
+	{"s", NB_P_ARRAY, NB_OPTIONAL, "marker areas in points² (one, or one per point; default 36)", NULL},
+	{"marker", NB_P_STRING, NB_OPTIONAL, "the marker (default o)", NULL},
+	STYLE_PARAMS, {NULL}};
+static const nb_param fill_p[] = {
+	{"x", NB_P_ARRAY, NULL, "x values", NULL},
+	{"y1", NB_P_ARRAY, NULL, "one edge of the band", NULL},
+	{"y2", NB_P_ARRAY, "0", "the other edge (default 0)", NULL},
+	STYLE_PARAMS, {NULL}};
+static const nb_param hline_p[] = {{"y", NB_P_NUMBER, NULL, "the height", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
+static const nb_param vline_p[] = {{"x", NB_P_NUMBER, NULL, "the position", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
+static const nb_param hlines_p[] = {
+	{"y", NB_P_ARRAY, NULL, "heights", NULL}, {"xmin", NB_P_ARRAY, NULL, "left ends", NULL},
+	{"xmax", NB_P_ARRAY, NULL, "right ends", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
+static const nb_param vlines_p[] = {
+	{"x", NB_P_ARRAY, NULL, "positions", NULL}, {"ymin", NB_P_ARRAY, NULL, "bottom ends", NULL},
+	{"ymax", NB_P_ARRAY, NULL, "top ends", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
+static const nb_param hspan_p[] = {
+	{"ymin", NB_P_NUMBER, NULL, "bottom", NULL}, {"ymax", NB_P_NUMBER, NULL, "top", NULL}, STYLE_PARAMS, {NULL}};
+static const nb_param vspan_p[] = {
+	{"xmin", NB_P_NUMBER, NULL, "left", NULL}, {"xmax", NB_P_NUMBER, NULL, "right", NULL}, STYLE_PARAMS, {NULL}};
+static const nb_param text_p[] = {
+	{"x", NB_P_NUMBER, NULL, "x position (data)", NULL},
+	{"y", NB_P_NUMBER, NULL, "y position (data)", NULL},
+	{"s", NB_P_FORMAT, NULL, "the text, with {expression} fields as print has (double math braces: $x_{{0}}$)", NULL},
+	{"fontsize", NB_P_NUMBER, "10", "size in points", NULL},
+	{"ha", NB_P_CHOICE, "left", "horizontal alignment", "left center right"},
+	{"va", NB_P_CHOICE, "baseline", "vertical alignment", "top center bottom baseline"},
+	{"color", NB_P_STRING, NB_OPTIONAL, "the colour (default black)", NULL},
+	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
+	{NULL}};
+
+static const nb_subschema layer_schemas[] = {
+	{"plot", plot_p, "lines and markers (matplotlib's plot)"},
+	{"scatter", scatter_p, "markers with per-point sizes"},
+	{"fill_between", fill_p, "a band between two curves"},
+	{"axhline", hline_p, "a horizontal line across the axes"},
+	{"axvline", vline_p, "a vertical line across the axes"},
+	{"hlines", hlines_p, "horizontal segments"},
+	{"vlines", vlines_p, "vertical segments"},
+	{"axhspan", hspan_p, "a horizontal band across the axes"},
+	{"axvspan", vspan_p, "a vertical band across the axes"},
+	{"text", text_p, "text at a data position"},
+	{NULL, NULL, NULL}};
+
+#define AXES_PARAMS                                                                                                 \
+	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, fill_between, axhline, axvline, "  \
+	 "hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
+	{"xlim", NB_P_ARRAY, NB_OPTIONAL, "[left, right] (reversed to invert the axis)", NULL},                      \
+	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] (reversed to invert the axis)", NULL},                      \
+	{"xlabel", NB_P_STRING, NB_OPTIONAL, "the x-axis label ($...$ for math)", NULL},                             \
+	{"ylabel", NB_P_STRING, NB_OPTIONAL, "the y-axis label", NULL},                                              \
+	{"title", NB_P_STRING, NB_OPTIONAL, "the axes' title", NULL},                                                \
+	{"xscale", NB_P_CHOICE, "linear", "the x-axis scale", "linear log"},                                         \
+	{"yscale", NB_P_CHOICE, "linear", "the y-axis scale", "linear log"},                                         \
+	{"grid", NB_P_BOOL, "false", "draw grid lines at the major ticks", NULL},                                    \
+	{"legend", NB_P_STRING, NB_OPTIONAL, "a legend at: best, upper right, upper left, lower left, lower right, " \
+	 "right, center left, center right, lower center, upper center, center", NULL},                              \
+	{"aspect", NB_P_STRING, NB_OPTIONAL, "'equal' (one unit as long on both axes), 'auto', or a number", NULL}
+
+static const nb_param axes_p[] = {AXES_PARAMS, {NULL}};
+static const nb_subschema axes_schema[] = {{"", axes_p, "one axes"}, {NULL, NULL, NULL}};
+
+static const nb_param figure_params[] = {
+	{"size", NB_P_ARRAY, NB_OPTIONAL, "[width, height] in inches (default: the notebook's, 6.4×4.8)", NULL},
+	{"dpi", NB_P_NUMBER, NB_OPTIONAL, "dots per inch of the PNG (default: the notebook's, 100)", NULL},
+	{"suptitle", NB_P_STRING, NB_OPTIONAL, "a title above all axes", NULL},
+	{"grid_shape", NB_P_ARRAY, "[1, 1]", "[rows, columns] of the axes in 'axes'", NULL},
+	{"axes", NB_P_SUBS, NB_OPTIONAL, "one mapping of axes parameters per subplot, row by row", NULL, axes_schema},
+	AXES_PARAMS, {NULL}};
+
+/* ------------------------------------------------------------ helpers */
+
+static int get(nb_call *c, const nb_sub *s, const char *name, nb_value **v)
+{
+	return nb_sub_get(c, s, name, v);
+}
+
+/* A string parameter of a sub (borrowed from the evaluated value; caller unrefs *hold). */
+static const char *str_of(nb_call *c, const nb_sub *s, const char *name, nb_value **hold)
+{
+	*hold = NULL;
+	if (get(c, s, name, hold) < 0 || !*hold)
+		return NULL;
+	return (*hold)->str;
+}
+
+static int style_from(nb_call *c, const nb_sub *s, pl_style *st, int has_line)
+{
+	nb_value *v = NULL;
+	char err[160];
+	const char *txt;
+	if ((txt = str_of(c, s, "color", &v))) {
+		if (pl_color_parse(txt, &st->color) < 0) {
+			nb_unref(v);
+			return nb_sub_fail(c, s, "color", "unknown colour '%s'", txt);
+		}
+		st->has_color = 1;
+	}
+	nb_unref(v);
+	if (get(c, s, "alpha", &v) < 0)
+		return -1;
+	if (v) {
+		st->alpha = nb_get_f64(v, 0);
+		nb_unref(v);
+		if (!(st->alpha >= 0 && st->alpha <= 1))
+			return nb_sub_fail(c, s, "alpha", "alpha must be between 0 and 1");
+	}
+	if (get(c, s, "zorder", &v) < 0)
+		return -1;
+	if (v) {
+		st->zorder = nb_get_f64(v, 0);
+		nb_unref(v);
+	}
+	if (has_line) {
+		if (get(c, s, "linewidth", &v) < 0)
+			return -1;
+		if (v) {
+			st->linewidth = nb_get_f64(v, 0);
+			nb_unref(v);
+			if (!(st->linewidth >= 0))
+				return nb_sub_fail(c, s, "linewidth", "the line width must be 0 or more");
+		}
+		if ((txt = str_of(c, s, "linestyle", &v)) && pl_style_linestyle(st, txt) < 0) {
+			nb_unref(v);
+			return nb_sub_fail(c, s, "linestyle", "unknown line style '%s' (use -, --, :, -. or none)", txt);
+		}
+		nb_unref(v);
+	}
+	(void)err;
+	return 0;
+}
+
+/* Values of an array as doubles (a copy). */
+static double *vals(const nb_value *v, size_t *n)
+{
+	*n = v->size;
+	double *d = nb_xmalloc((v->size ? v->size : 1) * sizeof *d);
+	for (size_t i = 0; i < v->size; i++)
+		d[i] = nb_get_f64(v, i);
+	return d;
+}
+
+static int need_1d(nb_call *c, const nb_sub *s, const char *name, const nb_value *v, size_t n)
+{
+	if (v->size != n && v->size != 1)
+		return nb_sub_fail(c, s, name, "'%s' has %zu values where %zu are needed", name, v->size, n);
+	return 0;
+}
+
+/* matplotlib's plot(x, y): columns of 2-D arrays are separate lines. */
+static int layer_plot(nb_call *c, pl_axes *ax, const nb_sub *s)
+{
+	nb_value *x = NULL, *y = NULL, *v = NULL;
+	pl_style st;
+	pl_style_init(&st);
+	int rc = -1;
+	const char *txt;
+	char err[200];
+	if (get(c, s, "y", &y) < 0 || get(c, s, "x", &x) < 0)
+		goto out;
+	if ((txt = str_of(c, s, "fmt", &v)) && pl_style_fmt(&st, txt, err, sizeof err) < 0) {
+		nb_sub_fail(c, s, "fmt", "%s", err);
+		goto out;
+	}
+	nb_unref(v);
+	v = NULL;
+	if (style_from(c, s, &st, 1) < 0)
+		goto out;
+	if ((txt = str_of(c, s, "marker", &v))) {
+		if (strlen(txt) != 1 || !strchr(".,ov^<>12348spP*hH+xXDd|_", txt[0])) {
+			nb_sub_fail(c, s, "marker", "unknown marker '%s'", txt);
+			goto out;
+		}
+		st.marker = txt[0];
+	}
+	nb_unref(v);
+	v = NULL;
+	if (get(c, s, "markersize", &v) < 0)
+		goto out;
+	if (v)
+		st.markersize = nb_get_f64(v, 0);
+	nb_unref(v);
+	v = NULL;
+	if ((txt = str_of(c, s, "label", &v)))
+		st.label = txt;
+	if (y->ndim > 2 || (x && x->ndim > 2)) {
+		nb_sub_fail(c, s, "y", "plot takes 1-D or 2-D arrays");
+		goto out;
+	}
+	/* rows × columns: each column is a line */
+	size_t rows = y->ndim == 2 ? y->shape[0] : y->size, cols = y->ndim == 2 ? y->shape[1] : 1;
+	size_t xr = x ? (x->ndim == 2 ? x->shape[0] : x->size) : rows, xc = x ? (x->ndim == 2 ? x->shape[1] : 1) : 1;
+	if (xr != rows || (xc != 1 && cols != 1 && xc != cols)) {
+		nb_buf a = NB_BUF_INIT, b = NB_BUF_INIT;
+		nb_shape_str(x->ndim, x->shape, &a);
+		nb_shape_str(y->ndim, y->shape, &b);
+		nb_sub_fail(c, s, "x", "x and y must have the same first dimension, but have shapes %s and %s",
+			    nb_buf_str(&a), nb_buf_str(&b));
+		nb_buf_release(&a);
+		nb_buf_release(&b);
+		goto out;
+	}
+	size_t nl = cols > xc ? cols : xc;
+	double *xs = nb_xmalloc((rows ? rows : 1) * sizeof *xs), *ys = nb_xmalloc((rows ? rows : 1) * sizeof *ys);
+	for (size_t l = 0; l < nl; l++) {
+		for (size_t i = 0; i < rows; i++) {
+			xs[i] = x ? nb_get_f64(x, i * xc + (xc == 1 ? 0 : l)) : (double)i;
+			ys[i] = nb_get_f64(y, i * cols + (cols == 1 ? 0 : l));
+		}
+		pl_style one = st;
+		if (l > 0)
+			one.label = NULL; /* matplotlib labels every line; one legend entry reads better */
+		pl_plot(ax, xs, ys, rows, &one);
+	}
+	free(xs);
+	free(ys);
+	rc = 0;
+out:
+	nb_unref(x);
+	nb_unref(y);
+	nb_unref(v);
+	return rc;
+}
+
+static int layer(nb_call *c, pl_axes *ax, const nb_sub *s)
+{
+	const char *tag = nb_sub_tag(s);
+	if (!strcmp(tag, "plot"))
+		return layer_plot(c, ax, s);
+	pl_style st;
+	pl_style_init(&st);
+	nb_value *lab = NULL, *a = NULL, *b = NULL, *d = NULL, *m = NULL;
+	int rc = -1;
+	int has_line = !strcmp(tag, "axhline") || !strcmp(tag, "axvline") || !strcmp(tag, "hlines") || !strcmp(tag, "vlines");
+	if (strcmp(tag, "text") && style_from(c, s, &st, has_line) < 0)
+		return -1;
+	if (strcmp(tag, "text")) {
+		const char *t = str_of(c, s, "label", &lab);
+		st.label = t;
+	}
+	if (!strcmp(tag, "scatter")) {
+		if (get(c, s, "x", &a) < 0 || get(c, s, "y", &b) < 0 || get(c, s, "s", &d) < 0)
+			goto out;
+		if (a->size != b->size) {
+			nb_sub_fail(c, s, "y", "x has %zu values but y has %zu", a->size, b->size);
+			goto out;
+		}
+		const char *mk = str_of(c, s, "marker", &m);
+		if (mk) {
+			if (strlen(mk) != 1 || !strchr(".,ov^<>12348spP*hH+xXDd|_", mk[0])) {
+				nb_sub_fail(c, s, "marker", "unknown marker '%s'", mk);
+				goto out;
+			}
+			st.marker = mk[0];
+		}
+		size_t n;
+		double *xs = vals(a, &n), *ys = vals(b, &n), *ss = NULL;
+		if (d) {
+			if (need_1d(c, s, "s", d, n) < 0) {
+				free(xs);
+				free(ys);
+				goto out;
+			}
+			ss = nb_xmalloc((n ? n : 1) * sizeof *ss);
+			for (size_t i = 0; i < n; i++)
+				ss[i] = nb_get_f64(d, d->size == 1 ? 0 : i);
+		}
+		pl_scatter(ax, xs, ys, n, ss, &st);
+		free(xs);
+		free(ys);
+		free(ss);
+	} else if (!strcmp(tag, "fill_between")) {
+		if (get(c, s, "x", &a) < 0 || get(c, s, "y1", &b) < 0 || get(c, s, "y2", &d) < 0)
+			goto out;
+		size_t n = a->size;
+		if (need_1d(c, s, "y1", b, n) < 0 || need_1d(c, s, "y2", d, n) < 0)
+			goto out;
+		double *xs = nb_xmalloc((n ? n : 1) * sizeof *xs), *y1 = nb_xmalloc((n ? n : 1) * sizeof *y1),
+		       *y2 = nb_xmalloc((n ? n : 1) * sizeof *y2);
+		for (size_t i = 0; i < n; i++) {
+			xs[i] = nb_get_f64(a, i);
+			y1[i] = nb_get_f64(b, b->size == 1 ? 0 : i);
+			y2[i] = nb_get_f64(d, d->size == 1 ? 0 : i);
+		}
+		pl_fill_between(ax, xs, y1, y2, n, &st);
+		free(xs);
+		free(y1);
+		free(y2);
+	} else if (!strcmp(tag, "axhline") || !strcmp(tag, "axvline")) {
+		if (get(c, s, tag[2] == 'h' ? "y" : "x", &a) < 0)
+			goto out;
+		if (tag[2] == 'h')
+			pl_axhline(ax, nb_get_f64(a, 0), &st);
+		else
+			pl_axvline(ax, nb_get_f64(a, 0), &st);
+	} else if (!strcmp(tag, "hlines") || !strcmp(tag, "vlines")) {
+		int h = tag[0] == 'h';
+		if (get(c, s, h ? "y" : "x", &a) < 0 || get(c, s, h ? "xmin" : "ymin", &b) < 0 ||
+		    get(c, s, h ? "xmax" : "ymax", &d) < 0)
+			goto out;
+		size_t n = a->size;
+		if (need_1d(c, s, h ? "xmin" : "ymin", b, n) < 0 || need_1d(c, s, h ? "xmax" : "ymax", d, n) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			double p = nb_get_f64(a, i), lo = nb_get_f64(b, b->size == 1 ? 0 : i), hi = nb_get_f64(d, d->size == 1 ? 0 : i);
+			double xs[2] = {h ? lo : p, h ? hi : p}, ys[2] = {h ? p : lo, h ? p : hi};
+			pl_style one = st;
+			if (!one.has_color) { /* hlines and vlines default to the cycle's first colour, all alike */
+				one.has_color = 1;
+				one.color = pl_cycle_color(0);
+			}
+			if (i > 0)
+				one.label = NULL;
+			pl_plot(ax, xs, ys, 2, &one);
+		}
+	} else if (!strcmp(tag, "axhspan") || !strcmp(tag, "axvspan")) {
+		int h = tag[2] == 'h';
+		if (get(c, s, h ? "ymin" : "xmin", &a) < 0 || get(c, s, h ? "ymax" : "xmax", &b) < 0)
+			goto out;
+		if (h)
+			pl_axhspan(ax, nb_get_f64(a, 0), nb_get_f64(b, 0), &st);
+		else
+			pl_axvspan(ax, nb_get_f64(a, 0), nb_get_f64(b, 0), &st);
+	} else { /* text */
+		nb_value *txt = NULL, *fs = NULL, *ha = NULL, *va = NULL, *col = NULL, *al = NULL;
+		int ok = get(c, s, "x", &a) == 0 && get(c, s, "y", &b) == 0 && get(c, s, "s", &txt) == 0 &&
+			 get(c, s, "fontsize", &fs) == 0 && get(c, s, "ha", &ha) == 0 && get(c, s, "va", &va) == 0 &&
+			 get(c, s, "color", &col) == 0 && get(c, s, "alpha", &al) == 0;
+		if (ok && col) {
+			if (pl_color_parse(col->str, &st.color) < 0) {
+				nb_sub_fail(c, s, "color", "unknown colour '%s'", col->str);
+				ok = 0;
+			}
+			st.has_color = 1;
+		}
+		if (ok && al)
+			st.alpha = nb_get_f64(al, 0);
+		if (ok) {
+			char hac = ha->str[0] == 'l' ? 'l' : ha->str[0] == 'c' ? 'c' : 'r';
+			char vac = va->str[0] == 't' ? 't' : va->str[0] == 'c' ? 'c' : va->str[0] == 'b' && va->str[1] == 'o' ? 'b' : 'B';
+			pl_text(ax, nb_get_f64(a, 0), nb_get_f64(b, 0), txt->str, nb_get_f64(fs, 0), &st, hac, vac);
+		}
+		nb_unref(txt);
+		nb_unref(fs);
+		nb_unref(ha);
+		nb_unref(va);
+		nb_unref(col);
+		nb_unref(al);
+		if (!ok)
+			goto out;
+	}
+	rc = 0;
+out:
+	nb_unref(lab);
+	nb_unref(a);
+	nb_unref(b);
+	nb_unref(d);
+	nb_unref(m);
+	return rc;
+}
+
+static int lim_of(nb_call *c, const nb_sub *s, const char *name, double lim[2], int *set)
+{
+	nb_value *v = NULL;
+	*set = 0;
+	if (get(c, s, name, &v) < 0)
+		return -1;
+	if (!v)
+		return 0;
+	if (v->size != 2) {
+		nb_unref(v);
+		return nb_sub_fail(c, s, name, "'%s' must be [low, high]", name);
+	}
+	lim[0] = nb_get_f64(v, 0);
+	lim[1] = nb_get_f64(v, 1);
+	nb_unref(v);
+	if (!isfinite(lim[0]) || !isfinite(lim[1]) || lim[0] == lim[1])
+		return nb_sub_fail(c, s, name, "'%s' must be two different finite numbers", name);
+	*set = 1;
+	return 0;
+}
+
+/* Apply one axes' parameters (from the figure cell itself, or an item of 'axes'). */
+static int setup_axes(nb_call *c, pl_axes *ax, const nb_sub *s)
+{
+	double lim[2];
+	int set;
+	nb_value *v = NULL;
+	const char *t;
+	for (size_t i = 0; i < nb_sub_nsubs(s, "layers"); i++)
+		if (layer(c, ax, nb_sub_item(s, "layers", i)) < 0)
+			return -1;
+	if (lim_of(c, s, "xlim", lim, &set) < 0)
+		return -1;
+	if (set)
+		pl_set_xlim(ax, lim[0], lim[1]);
+	if (lim_of(c, s, "ylim", lim, &set) < 0)
+		return -1;
+	if (set)
+		pl_set_ylim(ax, lim[0], lim[1]);
+	if ((t = str_of(c, s, "xlabel", &v)))
+		pl_set_xlabel(ax, t);
+	nb_unref(v);
+	if ((t = str_of(c, s, "ylabel", &v)))
+		pl_set_ylabel(ax, t);
+	nb_unref(v);
+	if ((t = str_of(c, s, "title", &v)))
+		pl_set_title(ax, t);
+	nb_unref(v);
+	if ((t = str_of(c, s, "xscale", &v)))
+		pl_set_xscale(ax, !strcmp(t, "log") ? PL_LOG : PL_LINEAR);
+	nb_unref(v);
+	if ((t = str_of(c, s, "yscale", &v)))
+		pl_set_yscale(ax, !strcmp(t, "log") ? PL_LOG : PL_LINEAR);
+	nb_unref(v);
+	if (get(c, s, "grid", &v) < 0)
+		return -1;
+	if (v)
+		pl_set_grid(ax, nb_get_f64(v, 0) != 0);
+	nb_unref(v);
+	if ((t = str_of(c, s, "legend", &v)) && pl_legend(ax, t) < 0) {
+		int r = nb_sub_fail(c, s, "legend", "unknown legend location '%s'", t);
+		nb_unref(v);
+		return r;
+	}
+	nb_unref(v);
+	if ((t = str_of(c, s, "aspect", &v))) {
+		char *end;
+		double r = strtod(t, &end);
+		if (!strcmp(t, "equal"))
+			pl_set_aspect(ax, 1);
+		else if (!strcmp(t, "auto"))
+			pl_set_aspect(ax, 0);
+		else if (*end || !(r > 0)) {
+			int rr = nb_sub_fail(c, s, "aspect", "aspect must be 'equal', 'auto' or a positive number, not '%s'", t);
+			nb_unref(v);
+			return rr;
+		} else {
+			pl_set_aspect(ax, r);
+		}
+	}
+	nb_unref(v);
+	return 0;
+}
+
+static int k_figure(nb_call *c)
+{
+	double w, h, dpi;
+	nb_call_figsize(c, &w, &h, &dpi);
+	const nb_value *size = nb_arg(c, "size");
+	if (size) {
+		if (size->size != 2 || !(nb_get_f64(size, 0) > 0.5 && nb_get_f64(size, 1) > 0.5) ||
+		    nb_get_f64(size, 0) > 100 || nb_get_f64(size, 1) > 100)
+			return nb_fail(c, "size", "size must be [width, height] in inches, each from 0.5 to 100");
+		w = nb_get_f64(size, 0);
+		h = nb_get_f64(size, 1);
+	}
+	if (nb_arg(c, "dpi")) {
+		dpi = nb_arg_num(c, "dpi");
+		if (!(dpi >= 10 && dpi <= 1200))
+			return nb_fail(c, "dpi", "dpi must be from 10 to 1200");
+	}
+	const nb_value *gs = nb_arg(c, "grid_shape");
+	if (gs->size != 2 || nb_get_i64(gs, 0) < 1 || nb_get_i64(gs, 1) < 1 || nb_get_i64(gs, 0) * nb_get_i64(gs, 1) > 64)
+		return nb_fail(c, "grid_shape", "grid_shape must be [rows, columns], at most 64 axes");
+	int rows = (int)nb_get_i64(gs, 0), cols = (int)nb_get_i64(gs, 1);
+	size_t nax = nb_arg_nsubs(c, "axes");
+	if (nax > (size_t)(rows * cols))
+		return nb_fail(c, "axes", "%zu axes do not fit a %d×%d grid_shape", nax, rows, cols);
+	int own = nb_arg_given(c, "layers") || nb_arg_given(c, "xlim") || nb_arg_given(c, "ylim") ||
+		  nb_arg_given(c, "xlabel") || nb_arg_given(c, "ylabel") || nb_arg_given(c, "title") ||
+		  nb_arg_given(c, "legend");
+	if (own && nax)
+		return nb_fail(c, "axes", "give the axes' parameters either in the cell (one axes) or in 'axes', not both");
+	pl_figure *f = pl_figure_new(w, h, dpi);
+	const nb_value *st = nb_arg(c, "suptitle");
+	if (st)
+		pl_figure_suptitle(f, st->str);
+	int rc = 0;
+	if (nax) {
+		for (size_t i = 0; i < nax && rc == 0; i++)
+			rc = setup_axes(c, pl_subplot(f, rows, cols, (int)i), nb_arg_sub(c, "axes", i));
+	} else {
+		rc = setup_axes(c, pl_subplot(f, rows, cols, 0), nb_arg_self(c));
+	}
+	if (rc == 0)
+		rc = nb_figure(c, f, NULL, st ? st->str : NULL);
+	pl_figure_free(f);
+	return rc;
+}
+
+const nb_kernel nb_k_plot_figure = {
+	"plot.figure", "draw a figure: axes with layers of lines, markers, bands, lines and text", figure_params,
+	(const nb_output[]){{NULL}}, 0, k_figure,
+	"One cell draws one figure, written as figures/<cell id>.png (and .pdf, .svg as the notebook's output "
+	"settings say) and shown in the report after the cell. A single axes takes its parameters in the cell "
+	"itself; for subplots give grid_shape and one mapping per axes under 'axes'. matplotlib's defaults "
+	"throughout: the tab10 colour cycle, 5 % margins, nicely rounded ticks.",
+	"- id: data-points\n  figure:\n    layers:\n      - plot: {x: \"X[0]\", y: \"y[:, 0]\", fmt: ro}\n"
+	"    xlim: [0, 1]\n    ylim: [-0.5, 0.5]\n    xlabel: x\n    ylabel: y\n"};

@@ -1,0 +1,100 @@
+/*
+ * plot.h - a figure library with matplotlib's look, drawn with cairo and
+ * pango.  It knows nothing of notebooks: callers build a figure from data
+ * and options, then write it as PNG, PDF or SVG.
+ *
+ * Units: lengths are in points (1/72 inch) unless named _in (inches) or
+ * _px; data coordinates go through each axes' limits and scales.  Arrays
+ * passed in are copied.  Text may contain TeX-like math between dollar
+ * signs ($\phi_{0}$, $\Vert v \Vert_2^2$).
+ *
+ * Ownership: pl_figure_free() frees the figure and everything added to it.
+ */
+#ifndef NB_PLOT_H
+#define NB_PLOT_H
+
+#include <stddef.h>
+
+typedef struct pl_rgba {
+	double r, g, b, a;
+} pl_rgba;
+
+/*
+ * Parse a matplotlib colour: a name ("red", "lightgray", "tab:blue"), a
+ * single letter (b g r c m y k w), "C0".."C9", "#rgb", "#rrggbb",
+ * "#rrggbbaa", or a grey level "0.8".  Returns 0, or -1 when unknown.
+ */
+int pl_color_parse(const char *s, pl_rgba *out);
+/* The n-th colour of matplotlib's default cycle (tab10). */
+pl_rgba pl_cycle_color(size_t n);
+
+enum { PL_LS_SOLID, PL_LS_DASHED, PL_LS_DOTTED, PL_LS_DASHDOT, PL_LS_NONE };
+
+typedef struct pl_style {
+	int has_color;      /* else the next colour of the axes' cycle */
+	pl_rgba color;
+	double linewidth;   /* default 1.5 */
+	int linestyle;      /* PL_LS_* */
+	char marker;        /* 0 for none; matplotlib's marker characters */
+	double markersize;  /* default 6 */
+	double alpha;       /* 1 */
+	double zorder;      /* 2 for lines */
+	const char *label;  /* NULL for none */
+} pl_style;
+
+void pl_style_init(pl_style *s);
+/*
+ * Apply a matplotlib format string ("ro", "g-", "k--", "b:", "o-", "*", "C1.").
+ * Returns 0, or -1 with a message in err (cap bytes).
+ */
+int pl_style_fmt(pl_style *s, const char *fmt, char *err, size_t cap);
+/* Apply a linestyle name: "-", "--", ":", "-.", "solid", "dashed", "dotted", "dashdot", "none", "". */
+int pl_style_linestyle(pl_style *s, const char *name);
+
+typedef struct pl_figure pl_figure;
+typedef struct pl_axes pl_axes;
+
+pl_figure *pl_figure_new(double width_in, double height_in, double dpi);
+void pl_figure_free(pl_figure *f);
+void pl_figure_suptitle(pl_figure *f, const char *title);
+/* The axes in cell index (0-based, row-major) of a rows × cols grid. */
+pl_axes *pl_subplot(pl_figure *f, int rows, int cols, int index);
+
+void pl_set_xlim(pl_axes *a, double lo, double hi);
+void pl_set_ylim(pl_axes *a, double lo, double hi);
+void pl_set_xlabel(pl_axes *a, const char *s);
+void pl_set_ylabel(pl_axes *a, const char *s);
+void pl_set_title(pl_axes *a, const char *s);
+enum { PL_LINEAR, PL_LOG };
+void pl_set_xscale(pl_axes *a, int scale);
+void pl_set_yscale(pl_axes *a, int scale);
+void pl_set_grid(pl_axes *a, int on);
+/* 'equal' aspect (one data unit is as long on both axes), or a ratio; 0 = auto. */
+void pl_set_aspect(pl_axes *a, double ratio);
+/* Legend at a matplotlib location name ("best", "upper right", ...); -1 if unknown. */
+int pl_legend(pl_axes *a, const char *loc);
+
+void pl_plot(pl_axes *a, const double *x, const double *y, size_t n, const pl_style *s);
+/* sizes: marker areas in pt² (NULL: 36 each), one colour for all. */
+void pl_scatter(pl_axes *a, const double *x, const double *y, size_t n, const double *sizes, const pl_style *s);
+void pl_fill_between(pl_axes *a, const double *x, const double *y1, const double *y2, size_t n, const pl_style *s);
+void pl_axhline(pl_axes *a, double y, const pl_style *s);
+void pl_axvline(pl_axes *a, double x, const pl_style *s);
+void pl_axhspan(pl_axes *a, double y0, double y1, const pl_style *s);
+void pl_axvspan(pl_axes *a, double x0, double x1, const pl_style *s);
+/* Text at data coordinates; ha: 'l' 'c' 'r'; va: 'b' 'c' 't' 'B' (baseline). */
+void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
+
+/* Output; the same drawing code for every format.  0, or -1 with errno. */
+int pl_write_png(pl_figure *f, const char *path);
+int pl_write_pdf(pl_figure *f, const char *path);
+int pl_write_svg(pl_figure *f, const char *path);
+
+/* ------------------------------------------------ exposed for testing */
+
+/* matplotlib's MaxNLocator (steps 1, 2, 2.5, 5, 10) for nbins; returns the count. */
+size_t pl_ticks_auto(double vmin, double vmax, int nbins, double *out, size_t cap);
+/* ScalarFormatter's labels for ticks inside [vmin, vmax]; offset text in offset (may be empty). */
+void pl_format_ticks(const double *ticks, size_t n, double vmin, double vmax, char **labels, char *offset, size_t cap);
+
+#endif

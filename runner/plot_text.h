@@ -1,0 +1,48 @@
+/*
+ * plot_text.h - text and TeX-like math laid out with pango (private to the
+ * plot library).
+ *
+ * A text is laid out once into pieces (runs of glyphs in one font at an
+ * offset from the origin) and rules (fraction bars, radical overlines),
+ * then measured or drawn.  Outside $...$ text is upright DejaVu Sans;
+ * inside, letters are italic, digits and punctuation upright, with
+ * sub- and superscripts (stacked when both are given, as TeX does),
+ * Greek letters, \mathbf, \mathrm, \text, \frac, \sqrt, accents and the
+ * common operators and symbols.
+ */
+#ifndef NB_PLOT_TEXT_H
+#define NB_PLOT_TEXT_H
+
+#include <cairo.h>
+#include <pango/pangocairo.h>
+
+#include "plot.h"
+
+typedef struct pl_piece {
+	char *text;
+	int style;       /* 0 roman, 1 italic, 2 bold, 3 bold italic */
+	double size;     /* pt */
+	double x, y;     /* origin of the baseline, y up */
+} pl_piece;
+
+typedef struct pl_rule {
+	double x, y, w, h; /* y up: bottom edge */
+} pl_rule;
+
+typedef struct pl_tl {
+	pl_piece *p;
+	size_t np, capp;
+	pl_rule *r;
+	size_t nr, capr;
+	double width, ascent, descent; /* the box, ascent and descent at least those of "lp" */
+} pl_tl;
+
+pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size);
+void pl_tl_free(pl_tl *t);
+/*
+ * Draw with the baseline origin at (x, y) (cairo coordinates, y down),
+ * rotated by angle radians counter-clockwise about the origin.
+ */
+void pl_tl_draw(cairo_t *cr, PangoContext *pc, const pl_tl *t, double x, double y, double angle, pl_rgba c);
+
+#endif

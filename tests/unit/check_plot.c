@@ -1,0 +1,218 @@
+/*
+ * check_plot.c - the figure library: ticks and labels against matplotlib
+ * (tests/fixtures/tick_cases.tsv, gen_ticks.py), colours and format
+ * strings, math layout, and byte-identical output in every format.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "plot_text.h"
+#include "testutil.h"
+
+START_TEST(ticks_like_matplotlib)
+{
+	char *path = test_path("fixtures/tick_cases.tsv");
+	char *text = nb_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	int n = 0, bad = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		char *f[6] = {0};
+		char *p = line;
+		for (int i = 0; i < 6; i++) {
+			f[i] = p;
+			p = p ? strchr(p, '\t') : NULL;
+			if (p)
+				*p++ = '\0';
+		}
+		double lo = strtod(f[0], NULL), hi = strtod(f[1], NULL);
+		int nbins = atoi(f[2]);
+		double t[64];
+		size_t nt = pl_ticks_auto(lo, hi, nbins, t, 64);
+		nb_buf vis = NB_BUF_INIT, labs = NB_BUF_INIT;
+		double tol = (hi - lo) * 1e-10;
+		int first = 1;
+		for (size_t i = 0; i < nt; i++)
+			if (t[i] >= lo - tol && t[i] <= hi + tol) {
+				nb_buf_puts(&vis, first ? "" : " ");
+				nb_fmt_repr(t[i], &vis);
+				first = 0;
+			}
+		char *labels[64], offset[96];
+		pl_format_ticks(t, nt, lo, hi, labels, offset, sizeof offset);
+		for (size_t i = 0; i < nt; i++) {
+			nb_buf_printf(&labs, "%s%s", i ? "|" : "", labels[i]);
+			free(labels[i]);
+		}
+		n++;
+		if (strcmp(nb_buf_str(&vis), f[3]) || strcmp(nb_buf_str(&labs), f[4]) || strcmp(offset, f[5] ? f[5] : "")) {
+			fprintf(stderr, "[%s, %s] nbins %d:\n  nbrun      %s | %s | %s\n  matplotlib %s | %s | %s\n", f[0], f[1], nbins,
+				nb_buf_str(&vis), nb_buf_str(&labs), offset, f[3], f[4], f[5] ? f[5] : "");
+			bad++;
+		}
+		nb_buf_release(&vis);
+		nb_buf_release(&labs);
+	}
+	free(text);
+	free(path);
+	ck_assert_int_ge(n, 50);
+	ck_assert_msg(bad == 0, "%d of %d tick cases differ from matplotlib", bad, n);
+}
+END_TEST
+
+START_TEST(colors_and_formats)
+{
+	pl_rgba c;
+	ck_assert_int_eq(pl_color_parse("g", &c), 0);
+	ck_assert(c.r == 0 && c.g == 0.5 && c.b == 0);
+	ck_assert_int_eq(pl_color_parse("C1", &c), 0);
+	ck_assert(fabs(c.r - 1.0) < 1e-12 && fabs(c.g - 0x7f / 255.0) < 1e-12 && fabs(c.b - 0x0e / 255.0) < 1e-12);
+	ck_assert_int_eq(pl_color_parse("#80808080", &c), 0);
+	ck_assert(fabs(c.a - 128 / 255.0) < 1e-12 && fabs(c.r - 128 / 255.0) < 1e-12);
+	ck_assert_int_eq(pl_color_parse("lightgray", &c), 0);
+	ck_assert(fabs(c.r - 0xd3 / 255.0) < 1e-12);
+	ck_assert_int_eq(pl_color_parse("0.8", &c), 0);
+	ck_assert(c.r == 0.8 && c.g == 0.8);
+	ck_assert_int_eq(pl_color_parse("tab:orange", &c), 0);
+	ck_assert_int_eq(pl_color_parse("notacolour", &c), -1);
+	pl_style s;
+	char err[128];
+	pl_style_init(&s);
+	ck_assert_int_eq(pl_style_fmt(&s, "ro", err, sizeof err), 0);
+	ck_assert(s.marker == 'o' && s.linestyle == PL_LS_NONE && s.has_color && s.color.r == 1);
+	pl_style_init(&s);
+	ck_assert_int_eq(pl_style_fmt(&s, "k--", err, sizeof err), 0);
+	ck_assert(s.linestyle == PL_LS_DASHED && s.marker == 0 && s.color.r == 0);
+	pl_style_init(&s);
+	ck_assert_int_eq(pl_style_fmt(&s, "o-", err, sizeof err), 0);
+	ck_assert(s.linestyle == PL_LS_SOLID && s.marker == 'o' && !s.has_color);
+	pl_style_init(&s);
+	ck_assert_int_eq(pl_style_fmt(&s, "C2:.", err, sizeof err), 0);
+	ck_assert(s.linestyle == PL_LS_DOTTED && s.marker == '.');
+	pl_style_init(&s);
+	ck_assert_int_eq(pl_style_fmt(&s, "rq", err, sizeof err), -1);
+	ck_assert_str_eq(err, "format string 'rq': 'q' is not a colour, marker or line style");
+	pl_style_init(&s);
+	ck_assert_int_eq(pl_style_fmt(&s, "rg", err, sizeof err), -1);
+	ck_assert_str_eq(err, "format string 'rg' gives two colours");
+}
+END_TEST
+
+START_TEST(math_layout)
+{
+	cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 10, 10);
+	cairo_t *cr = cairo_create(sf);
+	PangoContext *pc = pango_cairo_create_context(cr);
+	pango_cairo_context_set_resolution(pc, 72);
+	/* ‖v‖₂²: sub- and superscript start at the same x, one above the other */
+	pl_tl *t = pl_tl_layout(pc, "$\\Vert v \\Vert_2^2$", 10);
+	ck_assert_uint_eq(t->np, 5);
+	ck_assert_str_eq(t->p[0].text, "‖");
+	ck_assert_str_eq(t->p[1].text, "v");
+	ck_assert_int_eq(t->p[1].style, 1); /* italic letter */
+	const pl_piece *sup = &t->p[3], *sub = &t->p[4];
+	ck_assert_str_eq(sup->text, "2");
+	ck_assert_str_eq(sub->text, "2");
+	ck_assert(sup->y > 0 && sub->y < 0);
+	ck_assert(fabs(sup->x - sub->x) < 0.2);
+	ck_assert(sup->size < 10 && sub->size < 10);
+	pl_tl_free(t);
+	free(t);
+	/* Greek, \mathbf, the minus sign, plain text around math */
+	t = pl_tl_layout(pc, "loss $-\\mathbf{X}\\phi$ here", 10);
+	ck_assert_str_eq(t->p[0].text, "loss ");
+	ck_assert_str_eq(t->p[1].text, "−");
+	ck_assert_str_eq(t->p[2].text, "X");
+	ck_assert_int_eq(t->p[2].style, 2);
+	ck_assert_str_eq(t->p[3].text, "ϕ");
+	ck_assert_str_eq(t->p[4].text, " here");
+	ck_assert(t->width > 40 && t->ascent > 6 && t->descent > 1);
+	pl_tl_free(t);
+	free(t);
+	/* \frac stacks, with a rule between */
+	t = pl_tl_layout(pc, "$\\frac{a}{b}$", 10);
+	ck_assert_uint_eq(t->np, 2);
+	ck_assert_uint_eq(t->nr, 1);
+	ck_assert(t->p[0].y > 0 && t->p[1].y < t->r[0].y);
+	pl_tl_free(t);
+	free(t);
+	g_object_unref(pc);
+	cairo_destroy(cr);
+	cairo_surface_destroy(sf);
+}
+END_TEST
+
+static pl_figure *sample_figure(void)
+{
+	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
+	pl_axes *a = pl_subplot(f, 1, 1, 0);
+	double x[50], y[50];
+	for (int i = 0; i < 50; i++) {
+		x[i] = i / 49.0;
+		y[i] = sin(6 * x[i]);
+	}
+	pl_style s;
+	pl_style_init(&s);
+	s.label = "$\\sin(6x)$";
+	pl_plot(a, x, y, 50, &s);
+	pl_style_init(&s);
+	pl_style_fmt(&s, "ro", (char[64]){0}, 64);
+	s.label = "points";
+	pl_plot(a, x, y, 10, &s);
+	pl_set_xlabel(a, "x");
+	pl_set_ylabel(a, "$\\phi_{0}$");
+	pl_set_title(a, "a title");
+	pl_legend(a, "best");
+	return f;
+}
+
+START_TEST(byte_identical_outputs)
+{
+	char dir[] = "/tmp/nbrun-plot-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	/* SVG ids come from process-wide counters in cairo: the e2e tests compare SVGs across runs */
+	static const char *const ext[] = {"png", "pdf"};
+	for (int k = 0; k < 2; k++) {
+		char *p1 = nb_xasprintf("%s/a.%s", dir, ext[k]), *p2 = nb_xasprintf("%s/b.%s", dir, ext[k]);
+		for (int r = 0; r < 2; r++) {
+			pl_figure *f = sample_figure();
+			int rc = k == 0 ? pl_write_png(f, r ? p2 : p1) : pl_write_pdf(f, r ? p2 : p1);
+			ck_assert_int_eq(rc, 0);
+			pl_figure_free(f);
+		}
+		size_t n1, n2;
+		char *a = nb_read_file(p1, &n1), *b = nb_read_file(p2, &n2);
+		ck_assert_msg(a && b && n1 == n2 && n1 > 1000 && !memcmp(a, b, n1), "%s output differs between runs", ext[k]);
+		if (k == 0)
+			ck_assert(!memcmp(a, "\x89PNG", 4));
+		if (k == 1)
+			ck_assert(!memcmp(a, "%PDF", 4) && memmem(a, n1, "CreationDate", 12) != NULL);
+		free(a);
+		free(b);
+		unlink(p1);
+		unlink(p2);
+		free(p1);
+		free(p2);
+	}
+	rmdir(dir);
+}
+END_TEST
+
+static Suite *plot_suite(void)
+{
+	Suite *s = suite_create("plot");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, ticks_like_matplotlib);
+	tcase_add_test(tc, colors_and_formats);
+	tcase_add_test(tc, math_layout);
+	tcase_add_test(tc, byte_identical_outputs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+NB_CHECK_MAIN(plot_suite)
