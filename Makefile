@@ -60,7 +60,7 @@ build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/san/libnbrun.a
 
 export ASAN_OPTIONS = allocator_may_return_null=1:detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
-export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
 check: nbrun build/san/nbrun $(UNIT_BINS)
 	@$(MAKE) --no-print-directory docs-check

@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # the sanitizer settings of `make check`, also when the script is run by hand
 : "${ASAN_OPTIONS:=allocator_may_return_null=1:detect_leaks=1}"
 : "${UBSAN_OPTIONS:=print_stacktrace=1:halt_on_error=1}"
-: "${LSAN_OPTIONS:=suppressions=$HERE/lsan.supp}"
+: "${LSAN_OPTIONS:=suppressions=$HERE/lsan.supp:print_suppressions=0}"
 export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 TMP=$(mktemp -d)
 trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
