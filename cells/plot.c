@@ -63,7 +63,22 @@ static const nb_param text_p[] = {
 	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
 	{NULL}};
 
+static const nb_param contour_p[] = {
+	{"X", NB_P_ARRAY, NULL, "x coordinates: a 2-D grid like Z (np.meshgrid), or one per column", NULL},
+	{"Y", NB_P_ARRAY, NULL, "y coordinates: a 2-D grid like Z, or one per row", NULL},
+	{"Z", NB_P_ARRAY, NULL, "the values (rows × columns)", NULL},
+	{"levels", NB_P_ARRAY, "7", "how many levels (chosen as matplotlib does), or the increasing levels themselves", NULL},
+	{"cmap", NB_P_STRING, NB_OPTIONAL, "a colormap: viridis, plasma, inferno, magma, cividis, gray, jet, coolwarm, ...", NULL},
+	{"cmap_colors", NB_P_STRINGS, NB_OPTIONAL, "a listed colormap: its colours in order (hex with or without '#')", NULL},
+	{"colors", NB_P_STRING, NB_OPTIONAL, "one colour for every level (lines at negative levels are dashed)", NULL},
+	{"linewidths", NB_P_NUMBER, NB_OPTIONAL, "line width in points (contour lines; default 1.5)", NULL},
+	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
+	{"zorder", NB_P_NUMBER, NB_OPTIONAL, "drawing order: higher on top", NULL},
+	{NULL}};
+
 static const nb_subschema layer_schemas[] = {
+	{"contour", contour_p, "contour lines of a 2-D field"},
+	{"contourf", contour_p, "filled contours of a 2-D field"},
 	{"plot", plot_p, "lines and markers (matplotlib's plot)"},
 	{"scatter", scatter_p, "markers with per-point sizes"},
 	{"fill_between", fill_p, "a band between two curves"},
@@ -77,8 +92,8 @@ static const nb_subschema layer_schemas[] = {
 	{NULL, NULL, NULL}};
 
 #define AXES_PARAMS                                                                                                 \
-	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, fill_between, axhline, axvline, "  \
-	 "hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
+	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, fill_between, " \
+	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
 	{"xlim", NB_P_ARRAY, NB_OPTIONAL, "[left, right] (reversed to invert the axis)", NULL},                      \
 	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] (reversed to invert the axis)", NULL},                      \
 	{"xlabel", NB_P_STRING, NB_OPTIONAL, "the x-axis label ($...$ for math)", NULL},                             \
@@ -89,7 +104,9 @@ static const nb_subschema layer_schemas[] = {
 	{"grid", NB_P_BOOL, "false", "draw grid lines at the major ticks", NULL},                                    \
 	{"legend", NB_P_STRING, NB_OPTIONAL, "a legend at: best, upper right, upper left, lower left, lower right, " \
 	 "right, center left, center right, lower center, upper center, center", NULL},                              \
-	{"aspect", NB_P_STRING, NB_OPTIONAL, "'equal' (one unit as long on both axes), 'auto', or a number", NULL}
+	{"aspect", NB_P_STRING, NB_OPTIONAL, "'equal' (one unit as long on both axes), 'auto', or a number", NULL}, \
+	{"colorbar", NB_P_BOOL, "false", "a colorbar for the last contour set, on the right", NULL},            \
+	{"colorbar_label", NB_P_STRING, NB_OPTIONAL, "the colorbar's label", NULL}
 
 static const nb_param axes_p[] = {AXES_PARAMS, {NULL}};
 static const nb_subschema axes_schema[] = {{"", axes_p, "one axes"}, {NULL, NULL, NULL}};
@@ -256,11 +273,146 @@ out:
 	return rc;
 }
 
+/* contour / contourf: matplotlib's contour(X, Y, Z, levels, cmap=..., colors=...) */
+static int layer_contour(nb_call *c, pl_axes *ax, const nb_sub *s, int filled)
+{
+	nb_value *X = NULL, *Y = NULL, *Z = NULL, *lv = NULL, *v = NULL;
+	double *xs = NULL, *ys = NULL, *zs = NULL, *levels = NULL;
+	pl_cmap *own = NULL;
+	int rc = -1;
+	if (get(c, s, "X", &X) < 0 || get(c, s, "Y", &Y) < 0 || get(c, s, "Z", &Z) < 0 || get(c, s, "levels", &lv) < 0)
+		goto out;
+	if (Z->ndim != 2 || Z->shape[0] < 2 || Z->shape[1] < 2) {
+		nb_sub_fail(c, s, "Z", "Z must be a 2-D array of at least 2×2 values");
+		goto out;
+	}
+	size_t rows = Z->shape[0], cols = Z->shape[1], n = rows * cols;
+	xs = nb_xmalloc(n * sizeof *xs);
+	ys = nb_xmalloc(n * sizeof *ys);
+	zs = nb_xmalloc(n * sizeof *zs);
+	for (size_t i = 0; i < rows; i++)
+		for (size_t j = 0; j < cols; j++) {
+			size_t k = i * cols + j;
+			zs[k] = nb_get_f64(Z, k);
+			if (X->ndim == 2 && X->shape[0] == rows && X->shape[1] == cols)
+				xs[k] = nb_get_f64(X, k);
+			else if (X->ndim == 1 && X->size == cols)
+				xs[k] = nb_get_f64(X, j);
+			else {
+				nb_sub_fail(c, s, "X", "X must be shaped like Z or hold one value per column (%zu)", cols);
+				goto out;
+			}
+			if (Y->ndim == 2 && Y->shape[0] == rows && Y->shape[1] == cols)
+				ys[k] = nb_get_f64(Y, k);
+			else if (Y->ndim == 1 && Y->size == rows)
+				ys[k] = nb_get_f64(Y, i);
+			else {
+				nb_sub_fail(c, s, "Y", "Y must be shaped like Z or hold one value per row (%zu)", rows);
+				goto out;
+			}
+		}
+	int nauto = 0;
+	size_t nlev = 0;
+	if (lv->ndim == 0) {
+		double k = nb_get_f64(lv, 0);
+		if (!(k >= 1 && k <= 1000 && k == floor(k))) {
+			nb_sub_fail(c, s, "levels", "levels must be a count from 1 to 1000, or a list of increasing levels");
+			goto out;
+		}
+		nauto = (int)k;
+	} else {
+		nlev = lv->size;
+		levels = nb_xmalloc(nlev * sizeof *levels);
+		for (size_t i = 0; i < nlev; i++) {
+			levels[i] = nb_get_f64(lv, i);
+			if (i && !(levels[i] > levels[i - 1])) {
+				nb_sub_fail(c, s, "levels", "contour levels must be increasing");
+				goto out;
+			}
+		}
+		if (filled && nlev < 2) {
+			nb_sub_fail(c, s, "levels", "filled contours need at least two levels");
+			goto out;
+		}
+	}
+	const pl_cmap *cmap = NULL;
+	const char *const *strs;
+	size_t nstr = nb_sub_strings(s, "cmap_colors", &strs);
+	if (nstr) {
+		pl_rgba *cols_ = nb_xmalloc(nstr * sizeof *cols_);
+		for (size_t i = 0; i < nstr; i++) {
+			char buf[64];
+			snprintf(buf, sizeof buf, "%s%s", strs[i][0] == '#' ? "" : "#", strs[i]);
+			if (pl_color_parse(buf, &cols_[i]) < 0) {
+				free(cols_);
+				nb_sub_fail(c, s, "cmap_colors", "item %zu, '%s', is not a colour", i, strs[i]);
+				goto out;
+			}
+		}
+		own = pl_cmap_listed(cols_, nstr);
+		free(cols_);
+		cmap = own;
+	}
+	const char *t;
+	if ((t = str_of(c, s, "cmap", &v))) {
+		if (own) {
+			nb_sub_fail(c, s, "cmap", "give either cmap or cmap_colors");
+			goto out;
+		}
+		if (!(cmap = pl_cmap_named(t))) {
+			nb_sub_fail(c, s, "cmap", "unknown colormap '%s'", t);
+			goto out;
+		}
+	}
+	nb_unref(v);
+	v = NULL;
+	pl_rgba one, *color = NULL;
+	if ((t = str_of(c, s, "colors", &v))) {
+		if (pl_color_parse(t, &one) < 0) {
+			nb_sub_fail(c, s, "colors", "unknown colour '%s'", t);
+			goto out;
+		}
+		color = &one;
+	}
+	nb_unref(v);
+	v = NULL;
+	double lw = 0, alpha = 1;
+	if (get(c, s, "linewidths", &v) < 0)
+		goto out;
+	if (v)
+		lw = nb_get_f64(v, 0);
+	nb_unref(v);
+	v = NULL;
+	if (get(c, s, "alpha", &v) < 0)
+		goto out;
+	if (v)
+		alpha = nb_get_f64(v, 0);
+	nb_unref(v);
+	v = NULL;
+	pl_contour(ax, xs, ys, zs, rows, cols, levels, nlev, nauto, (pl_cmap *)cmap, own != NULL, color, filled, lw, alpha);
+	own = NULL; /* the figure owns it now */
+	rc = 0;
+out:
+	pl_cmap_free(own);
+	free(xs);
+	free(ys);
+	free(zs);
+	free(levels);
+	nb_unref(X);
+	nb_unref(Y);
+	nb_unref(Z);
+	nb_unref(lv);
+	nb_unref(v);
+	return rc;
+}
+
 static int layer(nb_call *c, pl_axes *ax, const nb_sub *s)
 {
 	const char *tag = nb_sub_tag(s);
 	if (!strcmp(tag, "plot"))
 		return layer_plot(c, ax, s);
+	if (!strcmp(tag, "contour") || !strcmp(tag, "contourf"))
+		return layer_contour(c, ax, s, tag[7] == 'f');
 	pl_style st;
 	pl_style_init(&st);
 	nb_value *lab = NULL, *a = NULL, *b = NULL, *d = NULL, *m = NULL;
@@ -458,6 +610,17 @@ static int setup_axes(nb_call *c, pl_axes *ax, const nb_sub *s)
 		return r;
 	}
 	nb_unref(v);
+	if (get(c, s, "colorbar", &v) < 0)
+		return -1;
+	int cb = v && nb_get_f64(v, 0) != 0;
+	nb_unref(v);
+	v = NULL;
+	if (cb) {
+		const char *lab = str_of(c, s, "colorbar_label", &v);
+		pl_colorbar(ax, lab);
+		nb_unref(v);
+		v = NULL;
+	}
 	if ((t = str_of(c, s, "aspect", &v))) {
 		char *end;
 		double r = strtod(t, &end);
@@ -501,7 +664,7 @@ static int k_figure(nb_call *c)
 	size_t nax = nb_arg_nsubs(c, "axes");
 	if (nax > (size_t)(rows * cols))
 		return nb_fail(c, "axes", "%zu axes do not fit a %d×%d grid_shape", nax, rows, cols);
-	int own = nb_arg_given(c, "layers") || nb_arg_given(c, "xlim") || nb_arg_given(c, "ylim") ||
+	int own = nb_arg_given(c, "layers") || nb_arg_given(c, "xlim") || nb_arg_given(c, "ylim") || nb_arg_given(c, "colorbar") ||
 		  nb_arg_given(c, "xlabel") || nb_arg_given(c, "ylabel") || nb_arg_given(c, "title") ||
 		  nb_arg_given(c, "legend");
 	if (own && nax)

@@ -93,6 +93,7 @@ const char *nb_ptype_name(nb_ptype t)
 	case NB_P_BINDINGS: return "bindings";
 	case NB_P_RENAME: return "names";
 	case NB_P_SUBS: return "list";
+	case NB_P_STRINGS: return "strings";
 	}
 	return "?";
 }

@@ -47,6 +47,7 @@ typedef enum nb_ptype {
 	               * by this cell's expression parameters), "state" (names bound by earlier cells) or
 	               * "bind" (seen by the expression parameters, and bound in the state by the kernel) */
 	NB_P_RENAME,  /* a mapping NAME: NEW_NAME; the new names are bound in the state by the kernel */
+	NB_P_STRINGS, /* a list of literal strings (colour lists, ...) */
 	NB_P_SUBS,    /* a list of sub-mappings checked against nb_param.subs: `- TAG: {params}` items
 	               * when the schemas have tags, plain `- {params}` items for one untagged schema */
 } nb_ptype;
@@ -177,6 +178,8 @@ int nb_sub_get(nb_call *c, const nb_sub *s, const char *name, nb_value **out);
 size_t nb_sub_nsubs(const nb_sub *s, const char *name);
 const nb_sub *nb_sub_item(const nb_sub *s, const char *name, size_t i);
 int nb_sub_fail(nb_call *c, const nb_sub *s, const char *name, const char *fmt, ...) NB_PRINTF(4, 5);
+/* NB_P_STRINGS of an item: the number of strings; *out gets them (borrowed). */
+size_t nb_sub_strings(const nb_sub *s, const char *name, const char *const **out);
 
 /* NB_P_BINDINGS and NB_P_RENAME: the entries of the mapping, in order. */
 size_t nb_arg_nbind(nb_call *c, const char *param);

@@ -388,6 +388,7 @@ static void pval_release(nb_pval *p)
 			free(p->keys[i]);
 	}
 	free(p->items);
+	free(p->strs);
 	free(p->keys);
 	free(p->keynodes);
 	fmt_free(p->parts, p->nparts);
@@ -450,18 +451,18 @@ static int param_pval_ctx(loader *L, const char *kname, const nb_param *p, const
 	switch (p->type) {
 	case NB_P_ARRAY: case NB_P_NUMBER: case NB_P_INT: case NB_P_SHAPE: case NB_P_VALUE:
 		if (n->kind == NB_YSEQ && (p->type == NB_P_NUMBER || p->type == NB_P_INT))
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be %s, found a list", kname, p->name,
+			return fail(L, n->loc, "%s: parameter '%s' must be %s, found a list", kname, p->name,
 				    p->type == NB_P_INT ? "an integer" : "a number");
 		if (n->kind == NB_YSCALAR && (p->type == NB_P_INT || p->type == NB_P_SHAPE)) {
 			int64_t iv;
 			double fv;
 			litkind lk = scalar_literal(n, &iv, &fv);
 			if (lk == LIT_FLOAT || lk == LIT_BOOL)
-				return fail(L, n->loc, "kernel '%s': parameter '%s' must be an integer, found %s", kname,
+				return fail(L, n->loc, "%s: parameter '%s' must be an integer, found %s", kname,
 					    p->name, lk == LIT_BOOL ? "a boolean" : n->text);
 		}
 		if (n->kind == NB_YMAP)
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be %s, found a mapping", kname, p->name,
+			return fail(L, n->loc, "%s: parameter '%s' must be %s, found a mapping", kname, p->name,
 				    p->type == NB_P_ARRAY ? "an array (a number, a list or an expression)"
 						       : "a value");
 		return array_pval(L, n, pv, 0);
@@ -469,7 +470,7 @@ static int param_pval_ctx(loader *L, const char *kname, const nb_param *p, const
 		int64_t iv;
 		double fv;
 		if (scalar_literal(n, &iv, &fv) != LIT_BOOL)
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be true or false, found %s", kname,
+			return fail(L, n->loc, "%s: parameter '%s' must be true or false, found %s", kname,
 				    p->name, nb_ydescribe(n));
 		pv->kind = NB_PV_LIT;
 		pv->lit = nb_bool((int)iv);
@@ -477,14 +478,14 @@ static int param_pval_ctx(loader *L, const char *kname, const nb_param *p, const
 	}
 	case NB_P_STRING:
 		if (n->kind != NB_YSCALAR || nb_yis_null(n))
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be a string, found %s", kname, p->name,
+			return fail(L, n->loc, "%s: parameter '%s' must be a string, found %s", kname, p->name,
 				    nb_ydescribe(n));
 		pv->kind = NB_PV_LIT;
 		pv->lit = nb_str(n->text);
 		return 0;
 	case NB_P_CHOICE: {
 		if (n->kind != NB_YSCALAR || nb_yis_null(n))
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be one of: %s; found %s", kname, p->name,
+			return fail(L, n->loc, "%s: parameter '%s' must be one of: %s; found %s", kname, p->name,
 				    p->choices, nb_ydescribe(n));
 		const char *c = p->choices;
 		nb_suggest s;
@@ -509,30 +510,49 @@ static int param_pval_ctx(loader *L, const char *kname, const nb_param *p, const
 			nb_suggest_offer(&s, w);
 		const char *best = nb_suggest_best(&s);
 		if (best)
-			fail(L, n->loc, "kernel '%s': parameter '%s' must be one of: %s; found '%s' (did you mean '%s'?)",
+			fail(L, n->loc, "%s: parameter '%s' must be one of: %s; found '%s' (did you mean '%s'?)",
 			     kname, p->name, p->choices, n->text, best);
 		else
-			fail(L, n->loc, "kernel '%s': parameter '%s' must be one of: %s; found '%s'", kname, p->name,
+			fail(L, n->loc, "%s: parameter '%s' must be one of: %s; found '%s'", kname, p->name,
 			     p->choices, n->text);
 		free(words);
 		return -1;
 	}
 	case NB_P_FORMAT:
 		if (n->kind != NB_YSCALAR || nb_yis_null(n))
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be a string, found %s", kname, p->name,
+			return fail(L, n->loc, "%s: parameter '%s' must be a string, found %s", kname, p->name,
 				    nb_ydescribe(n));
 		return parse_format(L, n, pv);
 	case NB_P_EXPR:
 		if (n->kind != NB_YSCALAR || nb_yis_null(n))
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be an expression, found %s", kname,
+			return fail(L, n->loc, "%s: parameter '%s' must be an expression, found %s", kname,
 				    p->name, nb_ydescribe(n));
 		pv->kind = NB_PV_EXPR;
 		return parse_expr_at(L, n, n->text, 0, &pv->expr);
 	case NB_P_SUBS:
 		return sub_pval(L, kname, p, n, pv);
+	case NB_P_STRINGS:
+		if (n->kind != NB_YSEQ)
+			return fail(L, n->loc, "%s: parameter '%s' must be a list of strings, found %s", kname, p->name,
+				    nb_ydescribe(n));
+		pv->kind = NB_PV_LIST;
+		pv->n = n->n;
+		pv->items = nb_xcalloc(n->n ? n->n : 1, sizeof *pv->items);
+		pv->strs = nb_xcalloc(n->n ? n->n : 1, sizeof *pv->strs);
+		for (size_t i = 0; i < n->n; i++) {
+			const nb_ynode *it = n->items[i];
+			if (it->kind != NB_YSCALAR || nb_yis_null(it))
+				return fail(L, it->loc, "%s: each item of '%s' must be a string, found %s", kname, p->name,
+					    nb_ydescribe(it));
+			pv->items[i].kind = NB_PV_LIT;
+			pv->items[i].node = it;
+			pv->items[i].lit = nb_str(it->text);
+			pv->strs[i] = pv->items[i].lit->str;
+		}
+		return 0;
 	case NB_P_BINDINGS: case NB_P_RENAME:
 		if (n->kind != NB_YMAP)
-			return fail(L, n->loc, "kernel '%s': parameter '%s' must be a mapping of NAME: %s, found %s", kname,
+			return fail(L, n->loc, "%s: parameter '%s' must be a mapping of NAME: %s, found %s", kname,
 				    p->name, p->type == NB_P_RENAME ? "NEW_NAME" : "value", nb_ydescribe(n));
 		pv->kind = NB_PV_LIST;
 		pv->n = n->n / 2;
@@ -571,7 +591,7 @@ static int param_pval_ctx(loader *L, const char *kname, const nb_param *p, const
 			pv->kind = NB_PV_EXPR;
 			return parse_expr_at(L, n, n->text, 0, &pv->expr);
 		}
-		return fail(L, n->loc, "kernel '%s': parameter '%s' must be a list of arrays, found %s", kname, p->name,
+		return fail(L, n->loc, "%s: parameter '%s' must be a list of arrays, found %s", kname, p->name,
 			    nb_ydescribe(n));
 	}
 	return fail(L, n->loc, "unsupported parameter type");
@@ -579,7 +599,9 @@ static int param_pval_ctx(loader *L, const char *kname, const nb_param *p, const
 
 static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb_ynode *n, nb_pval *pv)
 {
-	return param_pval_ctx(L, nb_kernel_short(k), p, n, pv);
+	char ctx[128];
+	snprintf(ctx, sizeof ctx, "kernel '%s'", nb_kernel_short(k));
+	return param_pval_ctx(L, ctx, p, n, pv);
 }
 
 /* Check a sub-mapping's parameters against its schema (like a kernel cell's). */
@@ -642,7 +664,7 @@ static int sub_pval(loader *L, const char *kname, const nb_param *p, const nb_yn
 		const nb_ynode *it = n->items[i];
 		const nb_subschema *sc = &p->subs[0];
 		const nb_ynode *m = it;
-		char ctx[160];
+		char ctx[256];
 		if (tagged) {
 			if (it->kind != NB_YMAP || it->n != 2) {
 				nb_buf tags = NB_BUF_INIT;
@@ -1037,6 +1059,7 @@ static int check_pval(scope *s, const nb_pval *p)
 		for (size_t i = 0; i < p->nsubs; i++)
 			for (size_t j = 0; j < p->subs[i].nargs; j++)
 				if (p->subs[i].args[j].val && p->subs[i].args[j].param->type != NB_P_EXPR &&
+				    p->subs[i].args[j].param->type != NB_P_STRINGS &&
 				    check_pval(s, p->subs[i].args[j].val) < 0)
 					return -1;
 		return 0;

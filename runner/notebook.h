@@ -45,6 +45,7 @@ typedef struct nb_pval {
 	size_t nparts;
 	struct nb_sub *subs;    /* NB_PV_SUBS */
 	size_t nsubs;
+	const char **strs;      /* NB_P_STRINGS: the strings (pointing into items' literals) */
 } nb_pval;
 
 typedef struct nb_argslot {

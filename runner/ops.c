@@ -321,9 +321,30 @@ nb_value *nb_binary(nb_binop op, const nb_value *a, const nb_value *b, nb_err *e
 	}
 	if (out == NB_F64) {
 		double *o = nb_f64p(r);
-		if (a->dtype == NB_F64 && b->dtype == NB_F64) {
+		if (a->dtype == NB_F64 && b->dtype == NB_F64 && it.ndim > 0 &&
+		    (op == NB_ADD || op == NB_SUB || op == NB_MUL || op == NB_DIV)) {
+			/* the hot cases: a tight loop along the last axis */
 			const double *x = nb_f64p(a), *y = nb_f64p(b);
-			switch (op) { /* the hot cases get their own loops */
+			int d = it.ndim - 1;
+			size_t len = it.shape[d], sa = it.st[0][d], sb = it.st[1][d];
+			for (size_t k = 0; k < it.size; k += len) {
+				const double *px = x + it.off[0], *py = y + it.off[1];
+				double *po = o + k;
+				switch (op) {
+				case NB_ADD: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] + py[j * sb]; break;
+				case NB_SUB: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] - py[j * sb]; break;
+				case NB_MUL: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] * py[j * sb]; break;
+				default: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] / py[j * sb]; break;
+				}
+				/* advance the outer indices by one whole row */
+				it.idx[d] = len - 1;
+				it.off[0] += sa * (len - 1);
+				it.off[1] += sb * (len - 1);
+				bcast_next(&it);
+			}
+		} else if (a->dtype == NB_F64 && b->dtype == NB_F64) {
+			const double *x = nb_f64p(a), *y = nb_f64p(b);
+			switch (op) {
 			case NB_ADD: for (size_t k = 0; k < it.size; k++, bcast_next(&it)) o[k] = x[it.off[0]] + y[it.off[1]]; break;
 			case NB_SUB: for (size_t k = 0; k < it.size; k++, bcast_next(&it)) o[k] = x[it.off[0]] - y[it.off[1]]; break;
 			case NB_MUL: for (size_t k = 0; k < it.size; k++, bcast_next(&it)) o[k] = x[it.off[0]] * y[it.off[1]]; break;
@@ -1622,6 +1643,47 @@ nb_value *nb_getindex(const nb_value *a, int n, const nb_index *idx, nb_err *e)
 	result = nb_array_new(a->dtype, rnd, rshape, e);
 	if (!result)
 		goto out_scal;
+	if (!any_adv) {
+		/* basic indexing: a strided copy, the last axis in a tight loop */
+		size_t acs[NB_MAXDIM], rst[NB_MAXDIM * 2], base = 0, es = dsize(a);
+		cstrides(a->ndim, a->shape, acs);
+		int rp = 0;
+		for (int i = 0; i < ne; i++) {
+			if (ents[i].kind == E_INT) {
+				base += (size_t)ents[i].start * acs[ents[i].axis];
+			} else if (ents[i].kind == E_NEW) {
+				rst[rp++] = 0;
+			} else {
+				base += (size_t)ents[i].start * acs[ents[i].axis];
+				rst[rp++] = (size_t)((int64_t)acs[ents[i].axis] * ents[i].step);
+			}
+		}
+		size_t ridx[NB_MAXDIM * 2] = {0}, off = base;
+		size_t inner = rnd ? rshape[rnd - 1] : 1, ist = rnd ? rst[rnd - 1] : 0;
+		char *o = result->data;
+		const char *src = a->data;
+		for (size_t k = 0; k < result->size; k += inner ? inner : 1) {
+			if (inner == 0)
+				break;
+			if (es == 8) {
+				uint64_t *d = (uint64_t *)(o + k * 8);
+				const uint64_t *sp = (const uint64_t *)src;
+				for (size_t j = 0; j < inner; j++)
+					d[j] = sp[off + j * ist];
+			} else {
+				for (size_t j = 0; j < inner; j++)
+					o[k + j] = src[off + j * ist];
+			}
+			for (int d = rnd - 2; d >= 0; d--) {
+				off += rst[d];
+				if (++ridx[d] < rshape[d])
+					break;
+				off -= rst[d] * rshape[d];
+				ridx[d] = 0;
+			}
+		}
+		goto out_scal;
+	}
 	{
 		size_t acs[NB_MAXDIM];
 		cstrides(a->ndim, a->shape, acs);

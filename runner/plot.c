@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +31,13 @@
 #define TITLE_PAD 6.0
 #define SPINE_W 0.8
 
-typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT } akind;
+typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR } akind;
+
+struct pl_cmap {
+	const float (*rgb)[3];
+	pl_rgba *listed;
+	size_t n;
+};
 
 typedef struct artist {
 	akind kind;
@@ -44,6 +51,11 @@ typedef struct artist {
 	char ha, va;
 	char *label;
 	size_t order;
+	/* contours */
+	double *z, *levels;
+	size_t rows, cols, nlev;
+	pl_cmap *cmap;
+	int own_cmap, filled, mono;
 } artist;
 
 struct pl_axes {
@@ -56,9 +68,13 @@ struct pl_axes {
 	char *xlabel, *ylabel, *title;
 	int xscale, yscale, grid, legend, legend_loc;
 	double aspect;
+	int colorbar;
+	char *cbar_label;
+	long mappable;           /* index of the last contour set, for the colorbar; -1 if none */
 	/* computed while drawing */
 	double bx, by, bw, bh;   /* the axes box: left, top, width, height (pt, y down) */
 	double vx[2], vy[2];     /* view limits (may be inverted) */
+	double cbx, cby, cbw, cbh; /* the colorbar's box */
 };
 
 struct pl_figure {
@@ -81,6 +97,10 @@ pl_figure *pl_figure_new(double w, double h, double dpi)
 
 static void artist_free(artist *a)
 {
+	free(a->z);
+	free(a->levels);
+	if (a->own_cmap)
+		pl_cmap_free(a->cmap);
 	free(a->x);
 	free(a->y);
 	free(a->y2);
@@ -101,6 +121,7 @@ void pl_figure_free(pl_figure *f)
 		free(a->xlabel);
 		free(a->ylabel);
 		free(a->title);
+		free(a->cbar_label);
 		free(a);
 	}
 	free(f->ax);
@@ -122,6 +143,7 @@ pl_axes *pl_subplot(pl_figure *f, int rows, int cols, int index)
 	a->cols = cols;
 	a->index = index;
 	a->legend_loc = -1;
+	a->mappable = -1;
 	NB_GROW(f->ax, f->cap, f->nax + 1);
 	f->ax[f->nax++] = a;
 	return a;
@@ -256,6 +278,149 @@ void pl_text(pl_axes *a, double x, double y, const char *text, double size, cons
 	r->va = va;
 }
 
+/* ------------------------------------------------------------- colormaps */
+
+typedef struct pl_cmap_data {
+	const char *name;
+	float rgb[256][3];
+} pl_cmap_data;
+extern const pl_cmap_data pl_cmap_tables[];
+extern const size_t pl_cmap_ntables;
+
+const pl_cmap *pl_cmap_named(const char *name)
+{
+	static pl_cmap maps[64];
+	for (size_t i = 0; i < pl_cmap_ntables && i < 64; i++) {
+		if (strcmp(pl_cmap_tables[i].name, name))
+			continue;
+		maps[i].rgb = pl_cmap_tables[i].rgb;
+		maps[i].listed = NULL;
+		maps[i].n = 256;
+		return &maps[i];
+	}
+	return NULL;
+}
+
+pl_cmap *pl_cmap_listed(const pl_rgba *colors, size_t n)
+{
+	pl_cmap *c = nb_xcalloc(1, sizeof *c);
+	c->listed = nb_xmalloc((n ? n : 1) * sizeof *c->listed);
+	memcpy(c->listed, colors, n * sizeof *colors);
+	c->n = n;
+	return c;
+}
+
+void pl_cmap_free(pl_cmap *c)
+{
+	if (!c)
+		return;
+	free(c->listed);
+	free(c);
+}
+
+pl_rgba pl_cmap_at(const pl_cmap *c, double x)
+{
+	if (!c || c->n == 0)
+		return (pl_rgba){0, 0, 0, 1};
+	if (isnan(x))
+		return (pl_rgba){0, 0, 0, 0};
+	long i = x >= 1.0 ? (long)c->n - 1 : (long)(x * (double)c->n);
+	if (i < 0)
+		i = 0;
+	if (i > (long)c->n - 1)
+		i = (long)c->n - 1;
+	if (c->listed)
+		return c->listed[i];
+	return (pl_rgba){c->rgb[i][0], c->rgb[i][1], c->rgb[i][2], 1};
+}
+
+/* -------------------------------------------------------------- contours */
+
+static size_t max_n_locator(double vmin, double vmax, int nbins, const double *steps0, int nsteps, int min_n,
+			    double *out, size_t cap);
+
+size_t pl_contour_levels(double zmin, double zmax, int nauto, int filled, double *out, size_t cap)
+{
+	static const double steps[] = {1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10};
+	double tmp[1100];
+	size_t n = max_n_locator(zmin, zmax, nauto + 1, steps, 10, 1, tmp, 1100);
+	/* trim to [last level below zmin, first level above zmax] */
+	size_t i0 = 0, i1 = n;
+	for (size_t i = 0; i < n; i++)
+		if (tmp[i] < zmin)
+			i0 = i;
+	for (size_t i = 0; i < n; i++)
+		if (tmp[i] > zmax) {
+			i1 = i + 1;
+			break;
+		}
+	if (i1 - i0 < 3) {
+		i0 = 0;
+		i1 = n;
+	}
+	size_t m = 0;
+	for (size_t i = i0; i < i1 && m < cap; i++) {
+		/* lines are drawn only at levels strictly inside the data */
+		if (!filled && !(tmp[i] > zmin && tmp[i] < zmax))
+			continue;
+		out[m++] = tmp[i];
+	}
+	if (!filled && m == 0 && cap)
+		out[m++] = zmin;
+	return m;
+}
+
+void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
+		const double *levels, size_t nlev, int nauto, pl_cmap *cmap, int own_cmap, const pl_rgba *color,
+		int filled, double linewidth, double alpha)
+{
+	pl_style st;
+	pl_style_init(&st);
+	st.zorder = filled ? 1 : 2;
+	st.alpha = alpha;
+	st.linewidth = linewidth > 0 ? linewidth : 1.5;
+	if (color) {
+		st.has_color = 1;
+		st.color = *color;
+	} else {
+		st.has_color = 1; /* contours do not take the cycle's colour */
+	}
+	artist *r = add(a, A_CONTOUR, &st);
+	size_t n = rows * cols;
+	r->x = dup(x, n);
+	r->y = dup(y, n);
+	r->z = dup(z, n);
+	r->rows = rows;
+	r->cols = cols;
+	r->filled = filled;
+	r->mono = color != NULL;
+	r->cmap = cmap;
+	r->own_cmap = own_cmap;
+	if (!cmap && !color)
+		r->cmap = (pl_cmap *)pl_cmap_named("viridis");
+	double zmin = INFINITY, zmax = -INFINITY;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(z[i])) {
+			zmin = fmin(zmin, z[i]);
+			zmax = fmax(zmax, z[i]);
+		}
+	if (levels) {
+		r->levels = dup(levels, nlev);
+		r->nlev = nlev;
+	} else {
+		r->levels = nb_xmalloc(1100 * sizeof *r->levels);
+		r->nlev = pl_contour_levels(zmin, zmax, nauto > 0 ? nauto : 7, filled, r->levels, 1100);
+	}
+	a->mappable = (long)(r - a->a);
+}
+
+void pl_colorbar(pl_axes *a, const char *label)
+{
+	a->colorbar = 1;
+	free(a->cbar_label);
+	a->cbar_label = label ? nb_xstrdup(label) : NULL;
+}
+
 /* ---------------------------------------------------------------- ticks */
 
 /* Python's float divmod (fmod-based, as matplotlib's tick code computes). */
@@ -317,6 +482,14 @@ static double edge_ge(double x, double step, double offset)
 
 size_t pl_ticks_auto(double vmin, double vmax, int nbins, double *out, size_t cap)
 {
+	static const double steps[] = {1, 2, 2.5, 5, 10};
+	return max_n_locator(vmin, vmax, nbins, steps, 5, 2, out, cap);
+}
+
+/* matplotlib's MaxNLocator._raw_ticks with the given steps and min_n_ticks. */
+static size_t max_n_locator(double vmin, double vmax, int nbins, const double *steps0, int nsteps, int min_n,
+			    double *out, size_t cap)
+{
 	if (vmax < vmin) {
 		double t = vmin;
 		vmin = vmax;
@@ -343,15 +516,19 @@ size_t pl_ticks_auto(double vmin, double vmax, int nbins, double *out, size_t ca
 	if (fabs(meanv) / dv >= 100)
 		offset = copysign(pow(10, floor(log10(fabs(meanv)))), meanv);
 	double scale = pow(10, floor(log10(dv / nbins)));
-	static const double ext[] = {0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20};
-	double steps[10];
-	for (int i = 0; i < 10; i++)
-		steps[i] = ext[i] * scale;
+	/* the staircase: 0.1 * steps[:-1], steps, 10 * steps[1] */
+	double steps[32];
+	int ns = 0;
+	for (int i = 0; i < nsteps - 1; i++)
+		steps[ns++] = 0.1 * steps0[i] * scale;
+	for (int i = 0; i < nsteps; i++)
+		steps[ns++] = steps0[i] * scale;
+	steps[ns++] = 10 * steps0[1] * scale;
 	double _vmin = vmin - offset, _vmax = vmax - offset;
 	double raw = (_vmax - _vmin) / nbins;
 	/* the smallest step at least raw (axes.autolimit_mode 'data') */
-	int istep = 9;
-	for (int i = 0; i < 10; i++) {
+	int istep = ns - 1;
+	for (int i = 0; i < ns; i++) {
 		if (steps[i] >= raw) {
 			istep = i;
 			break;
@@ -370,7 +547,7 @@ size_t pl_ticks_auto(double vmin, double vmax, int nbins, double *out, size_t ca
 				inside++;
 			out[n++] = t + offset;
 		}
-		if (inside >= 2)
+		if ((int)inside >= min_n)
 			break;
 	}
 	return n;
@@ -599,11 +776,37 @@ static void data_limits(const pl_axes *a, int axis, double *lo, double *hi)
 				TAKE(r->v1);
 			}
 			break;
+		case A_CONTOUR:
+			for (size_t i = 0; i < r->rows * r->cols; i++)
+				TAKE(axis == 0 ? r->x[i] : r->y[i]);
+			break;
 		case A_TEXT:
 			break;
 		}
 	}
 #undef TAKE
+}
+
+/* The extent of the contour sets: matplotlib's sticky edges (no margin past them). */
+static int sticky_limits(const pl_axes *a, int axis, double *lo, double *hi)
+{
+	int any = 0;
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (size_t k = 0; k < a->n; k++) {
+		const artist *r = &a->a[k];
+		if (r->kind != A_CONTOUR)
+			continue;
+		for (size_t i = 0; i < r->rows * r->cols; i++) {
+			double v = axis == 0 ? r->x[i] : r->y[i];
+			if (isfinite(v)) {
+				*lo = fmin(*lo, v);
+				*hi = fmax(*hi, v);
+				any = 1;
+			}
+		}
+	}
+	return any;
 }
 
 static void view_limits(pl_axes *a, int axis)
@@ -641,6 +844,13 @@ static void view_limits(pl_axes *a, int axis)
 	double m = (hi - lo) * 0.05;
 	v[0] = lo - m;
 	v[1] = hi + m;
+	double slo, shi;
+	if (sticky_limits(a, axis, &slo, &shi)) {
+		if (v[0] < slo && lo >= slo)
+			v[0] = slo;
+		if (v[1] > shi && hi <= shi)
+			v[1] = shi;
+	}
 }
 
 static void free_ticks(axis_ticks *t)
@@ -933,6 +1143,412 @@ static void draw_text_at(ctx *c, const pl_tl *t, double x, double y, char ha, ch
 	pl_tl_draw(c->cr, c->pc, t, x + dx, y + dy, 0, col);
 }
 
+/* ---- contour lines: marching squares, segments joined through shared cell edges */
+
+typedef struct cseg {
+	long e[2];          /* the two edges it connects */
+	double px[2], py[2];
+	int used;
+} cseg;
+
+static void edge_point(const artist *r, long e, double L, double *px, double *py)
+{
+	size_t cols = r->cols, nh = (r->rows) * (cols - 1);
+	size_t i0, j0, i1, j1;
+	if ((size_t)e < nh) {
+		i0 = i1 = (size_t)e / (cols - 1);
+		j0 = (size_t)e % (cols - 1);
+		j1 = j0 + 1;
+	} else {
+		size_t v = (size_t)e - nh;
+		i0 = v / cols;
+		j0 = j1 = v % cols;
+		i1 = i0 + 1;
+	}
+	size_t k0 = i0 * cols + j0, k1 = i1 * cols + j1;
+	double z0 = r->z[k0], z1 = r->z[k1], t = z1 != z0 ? (L - z0) / (z1 - z0) : 0.5;
+	*px = r->x[k0] + t * (r->x[k1] - r->x[k0]);
+	*py = r->y[k0] + t * (r->y[k1] - r->y[k0]);
+}
+
+static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
+{
+	size_t rows = r->rows, cols = r->cols;
+	if (rows < 2 || cols < 2)
+		return;
+	size_t nh = rows * (cols - 1), ne = nh + (rows - 1) * cols;
+	long *ea = nb_xmalloc(ne * sizeof *ea), *eb = nb_xmalloc(ne * sizeof *eb);
+	cseg *seg = NULL;
+	size_t nseg = 0, capseg = 0;
+	double lev0 = r->levels[0], levn = r->levels[r->nlev - 1];
+	for (size_t li = 0; li < r->nlev; li++) {
+		double L = r->levels[li];
+		nseg = 0;
+		for (size_t i = 0; i + 1 < rows; i++) {
+			for (size_t j = 0; j + 1 < cols; j++) {
+				double za = r->z[i * cols + j], zb = r->z[i * cols + j + 1];
+				double zc = r->z[(i + 1) * cols + j + 1], zd = r->z[(i + 1) * cols + j];
+				if (!isfinite(za) || !isfinite(zb) || !isfinite(zc) || !isfinite(zd))
+					continue;
+				int code = (za > L) | (zb > L) << 1 | (zc > L) << 2 | (zd > L) << 3;
+				if (code == 0 || code == 15)
+					continue;
+				long eB = (long)(i * (cols - 1) + j), eT = (long)((i + 1) * (cols - 1) + j);
+				long eL = (long)(nh + i * cols + j), eR = (long)(nh + i * cols + j + 1);
+				long pairs[4];
+				int np = 0;
+				switch (code) {
+				case 1: case 14: pairs[0] = eL; pairs[1] = eB; np = 2; break;
+				case 2: case 13: pairs[0] = eB; pairs[1] = eR; np = 2; break;
+				case 3: case 12: pairs[0] = eL; pairs[1] = eR; np = 2; break;
+				case 4: case 11: pairs[0] = eR; pairs[1] = eT; np = 2; break;
+				case 6: case 9: pairs[0] = eB; pairs[1] = eT; np = 2; break;
+				case 7: case 8: pairs[0] = eL; pairs[1] = eT; np = 2; break;
+				case 5: case 10: {
+					/* a saddle: the centre value decides which corners connect */
+					int centre = (za + zb + zc + zd) / 4 > L;
+					if ((code == 5) == centre) {
+						pairs[0] = eL; pairs[1] = eT; pairs[2] = eB; pairs[3] = eR;
+					} else {
+						pairs[0] = eL; pairs[1] = eB; pairs[2] = eR; pairs[3] = eT;
+					}
+					np = 4;
+					break;
+				}
+				}
+				for (int q = 0; q < np; q += 2) {
+					NB_GROW(seg, capseg, nseg + 1);
+					cseg *sg = &seg[nseg++];
+					sg->e[0] = pairs[q];
+					sg->e[1] = pairs[q + 1];
+					sg->used = 0;
+					edge_point(r, sg->e[0], L, &sg->px[0], &sg->py[0]);
+					edge_point(r, sg->e[1], L, &sg->px[1], &sg->py[1]);
+				}
+			}
+		}
+		if (!nseg)
+			continue;
+		for (size_t k = 0; k < nseg; k++)
+			for (int q = 0; q < 2; q++)
+				ea[seg[k].e[q]] = eb[seg[k].e[q]] = -1;
+		for (size_t k = 0; k < nseg; k++)
+			for (int q = 0; q < 2; q++) {
+				long e = seg[k].e[q];
+				if (ea[e] < 0)
+					ea[e] = (long)k;
+				else
+					eb[e] = (long)k;
+			}
+		cairo_t *cr = c->cr;
+		cairo_new_path(cr);
+		for (size_t k = 0; k < nseg; k++) {
+			if (seg[k].used)
+				continue;
+			/* walk back to an end of the line (or around a loop) */
+			long cur = (long)k, from = seg[k].e[0];
+			for (size_t guard = 0; guard < nseg; guard++) {
+				long nxt = ea[from] == cur ? eb[from] : ea[from];
+				if (nxt < 0 || nxt == (long)k)
+					break;
+				from = seg[nxt].e[0] == from ? seg[nxt].e[1] : seg[nxt].e[0];
+				cur = nxt;
+			}
+			/* cur starts the line; 'from' is its free end */
+			int side = seg[cur].e[0] == from ? 0 : 1;
+			cairo_move_to(cr, X(a, seg[cur].px[side]), Y(a, seg[cur].py[side]));
+			long e = from;
+			while (cur >= 0 && !seg[cur].used) {
+				seg[cur].used = 1;
+				int other = seg[cur].e[0] == e ? 1 : 0;
+				cairo_line_to(cr, X(a, seg[cur].px[other]), Y(a, seg[cur].py[other]));
+				e = seg[cur].e[other];
+				long nxt = ea[e] == cur ? eb[e] : ea[e];
+				cur = nxt;
+			}
+		}
+		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (L - lev0) / (levn - lev0) : 0.5);
+		set_color(cr, col, r->st.alpha);
+		cairo_set_line_width(cr, r->st.linewidth);
+		/* monochrome lines at negative levels are dashed, as matplotlib draws them */
+		set_dash(cr, r->mono && L < 0 ? PL_LS_DASHED : PL_LS_SOLID, r->st.linewidth);
+		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+		cairo_stroke(cr);
+	}
+	free(seg);
+	free(ea);
+	free(eb);
+}
+
+/* ---- filled contours: each quad clipped to the band, one fill per band */
+
+typedef struct vpt {
+	double x, y, z;
+} vpt;
+
+static size_t clip_poly(const vpt *in, size_t n, vpt *out, double L, int keep_above)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		const vpt *p = &in[i], *q = &in[(i + 1) % n];
+		int pin = keep_above ? p->z >= L : p->z <= L, qin = keep_above ? q->z >= L : q->z <= L;
+		if (pin)
+			out[m++] = *p;
+		if (pin != qin) {
+			double t = (L - p->z) / (q->z - p->z);
+			out[m++] = (vpt){p->x + t * (q->x - p->x), p->y + t * (q->y - p->y), L};
+		}
+	}
+	return m;
+}
+
+static size_t lower_bound(const double *v, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r);
+
+/*
+ * Filled contours with many levels look like an image and would make PDF
+ * and SVG files of megabytes: in vector outputs they are drawn into an
+ * embedded 200 dpi image of the axes box (lines and text stay vectors).
+ */
+/* Is the grid rectilinear (x varies along rows only, y along columns only, both monotonic)? */
+static int rectilinear(const artist *r, int *xdir, int *ydir)
+{
+	size_t rows = r->rows, cols = r->cols;
+	for (size_t i = 0; i < rows; i++)
+		for (size_t j = 0; j < cols; j++)
+			if (r->x[i * cols + j] != r->x[j] || r->y[i * cols + j] != r->y[i * cols])
+				return 0;
+	*xdir = r->x[cols - 1] > r->x[0] ? 1 : -1;
+	*ydir = r->y[(rows - 1) * cols] > r->y[0] ? 1 : -1;
+	for (size_t j = 1; j < cols; j++)
+		if ((r->x[j] - r->x[j - 1]) * *xdir <= 0)
+			return 0;
+	for (size_t i = 1; i < rows; i++)
+		if ((r->y[i * cols] - r->y[(i - 1) * cols]) * *ydir <= 0)
+			return 0;
+	return 1;
+}
+
+/* index k with v[k] <= x < v[k + 1] in a monotonic sequence (stride apart), or -1 outside */
+static long bracket(const double *v, size_t n, size_t stride, int dir, double x)
+{
+	double lo = v[0], hi = v[(n - 1) * stride];
+	if (dir > 0 ? (x < lo || x > hi) : (x > lo || x < hi))
+		return -1;
+	size_t a = 0, b = n - 1;
+	while (b - a > 1) {
+		size_t m = (a + b) / 2;
+		if ((v[m * stride] <= x) == (dir > 0))
+			a = m;
+		else
+			b = m;
+	}
+	return (long)a;
+}
+
+/*
+ * Many bands on a rectilinear grid: each pixel takes the colour of the band
+ * holding the bilinear interpolation of z at its centre.  Exact, seam-free,
+ * and linear in the number of pixels.
+ */
+static void contour_fill_pixels(ctx *c, const pl_axes *a, const artist *r, double scale, int xdir, int ydir)
+{
+	int w = (int)ceil(a->bw * scale), h = (int)ceil(a->bh * scale);
+	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+	cairo_surface_flush(img);
+	unsigned char *data = cairo_image_surface_get_data(img);
+	int stride = cairo_image_surface_get_stride(img);
+	size_t rows = r->rows, cols = r->cols, nl = r->nlev;
+	double lev0 = r->levels[0], levn = r->levels[nl - 1];
+	uint32_t *lut = nb_xmalloc((nl + 1) * sizeof *lut);
+	for (size_t b = 0; b + 1 < nl; b++) {
+		double mid = (r->levels[b] + r->levels[b + 1]) / 2;
+		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (mid - lev0) / (levn - lev0) : 0.5);
+		double al = col.a * r->st.alpha;
+		uint32_t A = (uint32_t)lrint(al * 255);
+		lut[b] = A << 24 | (uint32_t)lrint(col.r * al * 255) << 16 | (uint32_t)lrint(col.g * al * 255) << 8 |
+			 (uint32_t)lrint(col.b * al * 255);
+	}
+	long *jx = nb_xmalloc((size_t)w * sizeof *jx);
+	double *tx = nb_xmalloc((size_t)w * sizeof *tx);
+	double lx0 = tr(a->vx[0], a->xscale), lx1 = tr(a->vx[1], a->xscale);
+	double ly0 = tr(a->vy[0], a->yscale), ly1 = tr(a->vy[1], a->yscale);
+	for (int px = 0; px < w; px++) {
+		double fx = (px + 0.5) / scale / a->bw, xv = lx0 + fx * (lx1 - lx0);
+		if (a->xscale == PL_LOG)
+			xv = pow(10, xv);
+		jx[px] = bracket(r->x, cols, 1, xdir, xv);
+		if (jx[px] >= (long)cols - 1)
+			jx[px] = (long)cols - 2;
+		if (jx[px] >= 0)
+			tx[px] = (xv - r->x[jx[px]]) / (r->x[jx[px] + 1] - r->x[jx[px]]);
+	}
+	for (int py = 0; py < h; py++) {
+		double fy = 1 - (py + 0.5) / scale / a->bh, yv = ly0 + fy * (ly1 - ly0);
+		if (a->yscale == PL_LOG)
+			yv = pow(10, yv);
+		long i = bracket(r->y, rows, cols, ydir, yv);
+		uint32_t *row = (uint32_t *)(data + (size_t)py * (size_t)stride);
+		if (i < 0)
+			continue;
+		if (i >= (long)rows - 1)
+			i = (long)rows - 2;
+		double ty = (yv - r->y[(size_t)i * cols]) / (r->y[((size_t)i + 1) * cols] - r->y[(size_t)i * cols]);
+		const double *z0 = r->z + (size_t)i * cols, *z1 = z0 + cols;
+		for (int px = 0; px < w; px++) {
+			long j = jx[px];
+			if (j < 0)
+				continue;
+			double t = tx[px];
+			double zv = (1 - ty) * ((1 - t) * z0[j] + t * z0[j + 1]) + ty * ((1 - t) * z1[j] + t * z1[j + 1]);
+			if (!(zv >= lev0 && zv <= levn))
+				continue;
+			size_t b = lower_bound(r->levels, nl, zv);
+			b = b > 0 ? b - 1 : 0;
+			if (b > nl - 2)
+				b = nl - 2;
+			row[px] = lut[b];
+		}
+	}
+	cairo_surface_mark_dirty(img);
+	free(jx);
+	free(tx);
+	free(lut);
+	cairo_save(c->cr);
+	cairo_translate(c->cr, a->bx, a->by);
+	cairo_scale(c->cr, 1 / scale, 1 / scale);
+	cairo_set_source_surface(c->cr, img, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(c->cr), CAIRO_FILTER_NEAREST);
+	cairo_paint(c->cr);
+	cairo_restore(c->cr);
+	cairo_surface_destroy(img);
+}
+
+static void contour_fill(ctx *c, const pl_axes *a, const artist *r)
+{
+	int xdir, ydir;
+	if (r->nlev > 64 && r->nlev >= 2 && rectilinear(r, &xdir, &ydir)) {
+		/* device pixels for PNG; a 200 dpi image in vector outputs */
+		contour_fill_pixels(c, a, r, c->snap ? c->scale : 200.0 / 72.0, xdir, ydir);
+		return;
+	}
+	if (c->snap || r->nlev <= 64) {
+		contour_fill_paths(c, a, r);
+		return;
+	}
+	double sc = 200.0 / 72.0;
+	int w = (int)ceil(a->bw * sc), h = (int)ceil(a->bh * sc);
+	cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+	cairo_t *icr = cairo_create(img);
+	cairo_scale(icr, sc, sc);
+	cairo_translate(icr, -a->bx, -a->by);
+	ctx ic = *c;
+	ic.cr = icr;
+	ic.scale = sc;
+	contour_fill_paths(&ic, a, r);
+	cairo_destroy(icr);
+	cairo_save(c->cr);
+	cairo_translate(c->cr, a->bx, a->by);
+	cairo_scale(c->cr, 1 / sc, 1 / sc);
+	cairo_set_source_surface(c->cr, img, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(c->cr), CAIRO_FILTER_GOOD);
+	cairo_paint(c->cr);
+	cairo_restore(c->cr);
+	cairo_surface_destroy(img);
+}
+
+static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
+{
+	size_t rows = r->rows, cols = r->cols, nl = r->nlev;
+	if (rows < 2 || cols < 2 || nl < 2)
+		return;
+	size_t ncell = (rows - 1) * (cols - 1), nb = nl - 1;
+	/* bucket the cells by the bands they touch */
+	size_t *count = nb_xcalloc(nb + 1, sizeof *count);
+	size_t *first = nb_xmalloc(ncell * sizeof *first), *last = nb_xmalloc(ncell * sizeof *last);
+	int opaque = r->st.alpha >= 1;
+	for (size_t i = 0; i + 1 < rows; i++)
+		for (size_t j = 0; j + 1 < cols; j++) {
+			size_t k = i * (cols - 1) + j;
+			double zs[4] = {r->z[i * cols + j], r->z[i * cols + j + 1], r->z[(i + 1) * cols + j + 1], r->z[(i + 1) * cols + j]};
+			double zmin = INFINITY, zmax = -INFINITY;
+			int ok = 1;
+			for (int q = 0; q < 4; q++) {
+				ok &= isfinite(zs[q]);
+				zmin = fmin(zmin, zs[q]);
+				zmax = fmax(zmax, zs[q]);
+			}
+			if (!ok || zmax < r->levels[0] || zmin > r->levels[nl - 1]) {
+				first[k] = 1;
+				last[k] = 0;
+				continue;
+			}
+			size_t b0 = lower_bound(r->levels, nl, zmin), b1 = lower_bound(r->levels, nl, zmax);
+			b0 = b0 > 0 ? b0 - 1 : 0;
+			if (opaque && b0 > 0)
+				b0--; /* the band below extends over this one */
+			if (b1 > nb - 1)
+				b1 = nb - 1;
+			first[k] = b0;
+			last[k] = b1;
+			for (size_t b = b0; b <= b1; b++)
+				count[b]++;
+		}
+	size_t *start = nb_xcalloc(nb + 1, sizeof *start);
+	for (size_t b = 0; b < nb; b++)
+		start[b + 1] = start[b] + count[b];
+	size_t *cells = nb_xmalloc((start[nb] ? start[nb] : 1) * sizeof *cells), *fill = nb_xcalloc(nb, sizeof *fill);
+	for (size_t k = 0; k < ncell; k++)
+		for (size_t b = first[k]; b <= last[k] && first[k] <= last[k]; b++)
+			cells[start[b] + fill[b]++] = k;
+	double lev0 = r->levels[0], levn = r->levels[nl - 1];
+	cairo_t *cr = c->cr;
+	for (size_t b = 0; b < nb; b++) {
+		double lo = r->levels[b];
+		/* opaque bands reach over the next band, which is painted on top: no seam shows between them */
+		double hi = opaque && b + 2 < nl ? r->levels[b + 2] : r->levels[b + 1];
+		cairo_new_path(cr);
+		for (size_t q = start[b]; q < start[b + 1]; q++) {
+			size_t k = cells[q], i = k / (cols - 1), j = k % (cols - 1);
+			size_t idx[4] = {i * cols + j, i * cols + j + 1, (i + 1) * cols + j + 1, (i + 1) * cols + j};
+			vpt p[4], t1[8], t2[12];
+			for (int v = 0; v < 4; v++)
+				p[v] = (vpt){r->x[idx[v]], r->y[idx[v]], r->z[idx[v]]};
+			size_t n1 = clip_poly(p, 4, t1, lo, 1);
+			size_t n2 = n1 ? clip_poly(t1, n1, t2, hi, 0) : 0;
+			if (n2 < 3)
+				continue;
+			cairo_move_to(cr, X(a, t2[0].x), Y(a, t2[0].y));
+			for (size_t v = 1; v < n2; v++)
+				cairo_line_to(cr, X(a, t2[v].x), Y(a, t2[v].y));
+			cairo_close_path(cr);
+		}
+		double mid = (r->levels[b] + r->levels[b + 1]) / 2;
+		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (mid - lev0) / (levn - lev0) : 0.5);
+		set_color(cr, col, r->st.alpha);
+		cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+		cairo_fill(cr);
+	}
+	free(count);
+	free(first);
+	free(last);
+	free(start);
+	free(cells);
+	free(fill);
+}
+
 static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 {
 	cairo_t *cr = c->cr;
@@ -1011,6 +1627,12 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 		}
 		set_color(cr, r->color, al);
 		cairo_fill(cr);
+		break;
+	case A_CONTOUR:
+		if (r->filled)
+			contour_fill(c, a, r);
+		else
+			contour_lines(c, a, r);
 		break;
 	case A_TEXT: {
 		pl_tl *t = pl_tl_layout(c->pc, r->text, r->tsize);
@@ -1246,6 +1868,126 @@ static void draw_grid(ctx *c, pl_axes *a, axis_ticks *xt, axis_ticks *yt)
 	cairo_stroke(cr);
 }
 
+/* The colorbar's value axis: ticks between the first and last level. */
+static void colorbar_ticks(ctx *c, const pl_axes *a, axis_ticks *t)
+{
+	memset(t, 0, sizeof *t);
+	if (a->mappable < 0)
+		return;
+	const artist *m = &a->a[a->mappable];
+	double lo = m->levels[0], hi = m->levels[m->nlev - 1];
+	if (!(hi > lo))
+		return;
+	double vals[64];
+	size_t nv;
+	if (!m->filled) {
+		nv = m->nlev < 64 ? m->nlev : 64;
+		memcpy(vals, m->levels, nv * sizeof *vals);
+	} else {
+		int space = (int)floor(a->cbh / (FS * 2));
+		nv = pl_ticks_auto(lo, hi, space < 1 ? 1 : space > 9 ? 9 : space, vals, 64);
+	}
+	char **labels = nb_xcalloc(nv ? nv : 1, sizeof *labels);
+	pl_format_ticks(vals, nv, lo, hi, labels, t->offset, sizeof t->offset);
+	t->t = nb_xcalloc(nv ? nv : 1, sizeof *t->t);
+	double tol = (hi - lo) * 1e-10;
+	for (size_t i = 0; i < nv; i++) {
+		if (vals[i] < lo - tol || vals[i] > hi + tol) {
+			free(labels[i]);
+			continue;
+		}
+		tick *k = &t->t[t->n++];
+		k->v = vals[i];
+		k->label = labels[i];
+		k->tl = pl_tl_layout(c->pc, labels[i], FS);
+	}
+	free(labels);
+	if (t->offset[0])
+		t->offset_tl = pl_tl_layout(c->pc, t->offset, FS);
+}
+
+static double colorbar_extent(ctx *c, const pl_axes *a, const axis_ticks *t)
+{
+	double w = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->t[i].tl)
+			w = fmax(w, t->t[i].tl->width);
+	double r = a->cbx + a->cbw + TICK_LEN + TICK_PAD + w;
+	if (a->cbar_label) {
+		pl_tl *tl = pl_tl_layout(c->pc, a->cbar_label, FS);
+		r += LABEL_PAD + tl->ascent + tl->descent;
+		pl_tl_free(tl);
+		free(tl);
+	}
+	return r;
+}
+
+static void draw_colorbar(ctx *c, const pl_axes *a, axis_ticks *t)
+{
+	if (a->mappable < 0)
+		return;
+	const artist *m = &a->a[a->mappable];
+	cairo_t *cr = c->cr;
+	double lo = m->levels[0], hi = m->levels[m->nlev - 1];
+	if (!(hi > lo))
+		return;
+#define CY(v) (a->cby + a->cbh - ((v) - lo) / (hi - lo) * a->cbh)
+	if (m->filled) {
+		for (size_t b = 0; b + 1 < m->nlev; b++) {
+			double y0 = CY(m->levels[b]), y1 = CY(m->levels[b + 1]), mid = (m->levels[b] + m->levels[b + 1]) / 2;
+			pl_rgba col = m->mono ? m->color : pl_cmap_at(m->cmap, (mid - lo) / (hi - lo));
+			cairo_new_path(cr);
+			/* each band reaches a little into the next, which covers it: no seams */
+			double top = b + 2 < m->nlev ? CY(m->levels[b + 2]) : y1;
+			cairo_rectangle(cr, a->cbx, top, a->cbw, y0 - top);
+			set_color(cr, col, m->st.alpha);
+			cairo_fill(cr);
+		}
+	} else {
+		for (size_t b = 0; b < m->nlev; b++) {
+			double y = CY(m->levels[b]);
+			pl_rgba col = m->mono ? m->color : pl_cmap_at(m->cmap, (m->levels[b] - lo) / (hi - lo));
+			cairo_new_path(cr);
+			cairo_move_to(cr, a->cbx, y);
+			cairo_line_to(cr, a->cbx + a->cbw, y);
+			set_color(cr, col, m->st.alpha);
+			cairo_set_line_width(cr, m->st.linewidth);
+			cairo_stroke(cr);
+		}
+	}
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_set_dash(cr, NULL, 0, 0);
+	cairo_set_line_width(cr, SPINE_W);
+	cairo_new_path(cr);
+	double l = snapv(c, a->cbx, SPINE_W), r = snapv(c, a->cbx + a->cbw, SPINE_W);
+	double tp = snapv(c, a->cby, SPINE_W), bt = snapv(c, a->cby + a->cbh, SPINE_W);
+	cairo_rectangle(cr, l, tp, r - l, bt - tp);
+	cairo_stroke(cr);
+	double w = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		double y = snapv(c, CY(t->t[i].v), SPINE_W);
+		cairo_new_path(cr);
+		cairo_move_to(cr, r, y);
+		cairo_line_to(cr, r + TICK_LEN, y);
+		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+		cairo_stroke(cr);
+		const pl_tl *tl = t->t[i].tl;
+		pl_tl_draw(cr, c->pc, tl, a->cbx + a->cbw + TICK_LEN + TICK_PAD, CY(t->t[i].v) + 0.5 * 0.729 * FS, 0,
+			   (pl_rgba){0, 0, 0, 1});
+		w = fmax(w, tl->width);
+	}
+	if (t->offset_tl)
+		pl_tl_draw(cr, c->pc, t->offset_tl, a->cbx, a->cby - 2 - t->offset_tl->descent, 0, (pl_rgba){0, 0, 0, 1});
+	if (a->cbar_label) {
+		pl_tl *tl = pl_tl_layout(c->pc, a->cbar_label, FS);
+		double x = a->cbx + a->cbw + TICK_LEN + TICK_PAD + w + LABEL_PAD + tl->ascent;
+		pl_tl_draw(cr, c->pc, tl, x, a->cby + a->cbh / 2 + tl->width / 2, M_PI / 2, (pl_rgba){0, 0, 0, 1});
+		pl_tl_free(tl);
+		free(tl);
+	}
+#undef CY
+}
+
 static int by_zorder(const void *p, const void *q)
 {
 	const artist *a = *(const artist *const *)p, *b = *(const artist *const *)q;
@@ -1282,6 +2024,15 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 			a->by = top + r * ch * (1 + hsp);
 			a->bw = cw;
 			a->bh = ch;
+			if (a->colorbar && a->mappable >= 0) {
+				/* matplotlib's make_axes: fraction 0.15, pad 0.05, aspect 20 */
+				double full = a->bw;
+				a->bw = full * (1 - 0.15 - 0.05);
+				a->cbh = a->bh;
+				a->cbw = fmin(a->cbh / 20, 0.15 * full);
+				a->cbx = a->bx + full * (1 - 0.15);
+				a->cby = a->by;
+			}
 			view_limits(a, 0);
 			view_limits(a, 1);
 			if (a->aspect > 0) {
@@ -1303,6 +2054,12 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 			make_ticks(&c, a, 0, &xt[i]);
 			make_ticks(&c, a, 1, &yt[i]);
 			deco d = measure_deco(&c, a, &xt[i], &yt[i]);
+			if (a->colorbar && a->mappable >= 0) {
+				axis_ticks ct;
+				colorbar_ticks(&c, a, &ct);
+				d.r = fmax(d.r, colorbar_extent(&c, a, &ct) - (a->bx + a->bw));
+				free_ticks(&ct);
+			}
 			if (col == 0)
 				need_l = fmax(need_l, d.l - (a->bx - 0));
 			if (col == cols - 1)
@@ -1357,6 +2114,12 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 		free(order);
 		if (a->legend)
 			draw_legend(&c, a);
+		if (a->colorbar && a->mappable >= 0) {
+			axis_ticks ct;
+			colorbar_ticks(&c, a, &ct);
+			draw_colorbar(&c, a, &ct);
+			free_ticks(&ct);
+		}
 		pl_rgba black = {0, 0, 0, 1};
 		double xlh = 0, ylw = 0;
 		for (size_t q = 0; q < xt[i].n; q++)

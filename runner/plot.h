@@ -82,6 +82,32 @@ void pl_axhline(pl_axes *a, double y, const pl_style *s);
 void pl_axvline(pl_axes *a, double x, const pl_style *s);
 void pl_axhspan(pl_axes *a, double y0, double y1, const pl_style *s);
 void pl_axvspan(pl_axes *a, double x0, double x1, const pl_style *s);
+/* Colormaps: matplotlib's named maps (viridis, plasma, ..., gray, jet, coolwarm, ...), or a listed
+ * map of n colours (no interpolation, as matplotlib's ListedColormap). */
+typedef struct pl_cmap pl_cmap;
+const pl_cmap *pl_cmap_named(const char *name);
+pl_cmap *pl_cmap_listed(const pl_rgba *colors, size_t n);
+void pl_cmap_free(pl_cmap *c);
+/* The colour at x in [0, 1] (i = int(x N), clipped), as Colormap.__call__. */
+pl_rgba pl_cmap_at(const pl_cmap *c, double x);
+
+/*
+ * Contour lines (filled = 0) or filled bands (filled = 1) of z over the grid
+ * (x, y), all rows × cols.  Levels: the nlev given, or when levels is NULL
+ * about nauto levels chosen as matplotlib does.  Lines take one colour when
+ * color is not NULL, else the colormap's colour at each level; bands the
+ * colormap's colour at their middle value.  The axes keeps the last
+ * contour set for pl_colorbar.  Copies everything; cmap must outlive the
+ * figure (named maps do; a listed map is taken over by the figure).
+ */
+void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
+		const double *levels, size_t nlev, int nauto, pl_cmap *cmap, int own_cmap, const pl_rgba *color,
+		int filled, double linewidth, double alpha);
+/* matplotlib's contour levels for nauto requested levels between zmin and zmax. */
+size_t pl_contour_levels(double zmin, double zmax, int nauto, int filled, double *out, size_t cap);
+/* A colorbar for the axes' last contour set, on its right, with an optional label. */
+void pl_colorbar(pl_axes *a, const char *label);
+
 /* Text at data coordinates; ha: 'l' 'c' 'r'; va: 'b' 'c' 't' 'B' (baseline). */
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
 

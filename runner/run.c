@@ -496,6 +496,8 @@ int nb_sub_get(nb_call *c, const nb_sub *s, const char *name, nb_value **out)
 	const nb_param *p = sl->param;
 	nb_value *v;
 	*out = NULL;
+	if (p->type == NB_P_STRINGS || p->type == NB_P_SUBS)
+		NB_BUG("nb_sub_get on a list parameter");
 	if (sl->val) {
 		v = eval_pval(c, sl->val, p->name);
 	} else if (p->dflt == NB_OPTIONAL || !p->dflt) {
@@ -527,6 +529,17 @@ size_t nb_sub_nsubs(const nb_sub *s, const char *name)
 const nb_sub *nb_sub_item(const nb_sub *s, const char *name, size_t i)
 {
 	return &sub_slot(s, name)->val->subs[i];
+}
+
+size_t nb_sub_strings(const nb_sub *s, const char *name, const char *const **out)
+{
+	const nb_argslot *sl = sub_slot(s, name);
+	if (!sl->val || !sl->val->strs) {
+		*out = NULL;
+		return 0;
+	}
+	*out = sl->val->strs;
+	return sl->val->n;
 }
 
 int nb_sub_fail(nb_call *c, const nb_sub *s, const char *name, const char *fmt, ...)

@@ -140,6 +140,18 @@ else
 	echo "note: python3-numpy not installed; skipping the numpy load check of --save-state"
 fi
 
+# Every notebook that ships with nbrun runs, and passes its checks.
+for f in "$HERE"/../notebooks/*.yaml; do
+	name=$(basename "$f" .yaml)
+	( cd "$HERE/.." && "$NBRUN" -q -o "$TMP/nb" "notebooks/$name.yaml" ) > /dev/null 2> "$TMP/stderr"
+	rc=$?
+	if [ $rc = 0 ] && ! grep -q -e 'AddressSanitizer' -e 'runtime error:' "$TMP/stderr"; then
+		pass=$((pass + 1))
+	else
+		echo "FAIL: notebooks/$name.yaml: exit $rc"; head -20 "$TMP/stderr"; fail=$((fail + 1))
+	fi
+done
+
 # The complete example in docs/format.md is tests/e2e/0003-format-example.yaml.
 awk '/^## A complete example/{f=1} f&&/^```yaml/{p=1;next} p&&/^```/{exit} p' "$HERE/../docs/format.md" > "$TMP/doc-example.yaml"
 if cmp -s "$TMP/doc-example.yaml" "$HERE/e2e/0003-format-example.yaml"; then pass=$((pass + 1)); else
