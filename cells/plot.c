@@ -76,7 +76,19 @@ static const nb_param contour_p[] = {
 	{"zorder", NB_P_NUMBER, NB_OPTIONAL, "drawing order: higher on top", NULL},
 	{NULL}};
 
+static const nb_param quiver_p[] = {
+	{"X", NB_P_ARRAY, NULL, "arrow positions: x", NULL},
+	{"Y", NB_P_ARRAY, NULL, "arrow positions: y", NULL},
+	{"U", NB_P_ARRAY, NULL, "arrow components along x", NULL},
+	{"V", NB_P_ARRAY, NULL, "arrow components along y", NULL},
+	{"angles", NB_P_CHOICE, "uv", "uv: directions on screen; xy: directions in data coordinates", "uv xy"},
+	{"scale_units", NB_P_CHOICE, "width", "xy: an arrow spans (U, V)/scale in data units; width: lengths relative to the axes width", "width xy"},
+	{"scale", NB_P_NUMBER, NB_OPTIONAL, "data units per arrow length unit (default: matplotlib's autoscale)", NULL},
+	{"pivot", NB_P_CHOICE, "tail", "the point of the arrow at (X, Y)", "tail mid middle tip"},
+	STYLE_PARAMS, {NULL}};
+
 static const nb_subschema layer_schemas[] = {
+	{"quiver", quiver_p, "a field of arrows"},
 	{"contour", contour_p, "contour lines of a 2-D field"},
 	{"contourf", contour_p, "filled contours of a 2-D field"},
 	{"plot", plot_p, "lines and markers (matplotlib's plot)"},
@@ -92,7 +104,7 @@ static const nb_subschema layer_schemas[] = {
 	{NULL, NULL, NULL}};
 
 #define AXES_PARAMS                                                                                                 \
-	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, fill_between, " \
+	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, quiver, fill_between, " \
 	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
 	{"xlim", NB_P_ARRAY, NB_OPTIONAL, "[left, right] (reversed to invert the axis)", NULL},                      \
 	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] (reversed to invert the axis)", NULL},                      \
@@ -413,6 +425,53 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s)
 		return layer_plot(c, ax, s);
 	if (!strcmp(tag, "contour") || !strcmp(tag, "contourf"))
 		return layer_contour(c, ax, s, tag[7] == 'f');
+	if (!strcmp(tag, "quiver")) {
+		pl_style st;
+		pl_style_init(&st);
+		nb_value *q[4] = {0}, *an = NULL, *su = NULL, *sc = NULL, *pv = NULL, *lab = NULL;
+		static const char *const names[4] = {"X", "Y", "U", "V"};
+		int rc = -1;
+		if (style_from(c, s, &st, 0) < 0)
+			return -1;
+		for (int k = 0; k < 4; k++)
+			if (get(c, s, names[k], &q[k]) < 0)
+				goto qout;
+		if (get(c, s, "angles", &an) < 0 || get(c, s, "scale_units", &su) < 0 || get(c, s, "scale", &sc) < 0 ||
+		    get(c, s, "pivot", &pv) < 0)
+			goto qout;
+		size_t n = q[0]->size;
+		for (int k = 1; k < 4; k++)
+			if (q[k]->size != n && q[k]->size != 1) {
+				nb_sub_fail(c, s, names[k], "'%s' has %zu values but X has %zu", names[k], q[k]->size, n);
+				goto qout;
+			}
+		double *arr[4];
+		for (int k = 0; k < 4; k++) {
+			arr[k] = nb_xmalloc((n ? n : 1) * sizeof(double));
+			for (size_t i = 0; i < n; i++)
+				arr[k][i] = nb_get_f64(q[k], q[k]->size == 1 ? 0 : i);
+		}
+		st.label = str_of(c, s, "label", &lab);
+		double scale = sc ? nb_get_f64(sc, 0) : 0;
+		if (sc && !(scale > 0)) {
+			nb_sub_fail(c, s, "scale", "scale must be positive");
+		} else {
+			pl_quiver(ax, arr[0], arr[1], arr[2], arr[3], n, !strcmp(an->str, "xy"), !strcmp(su->str, "xy"), scale,
+				  pv->str[0] == 'm' ? 'm' : pv->str[1] == 'i' ? 'h' : 't', &st);
+			rc = 0;
+		}
+		for (int k = 0; k < 4; k++)
+			free(arr[k]);
+	qout:
+		for (int k = 0; k < 4; k++)
+			nb_unref(q[k]);
+		nb_unref(an);
+		nb_unref(su);
+		nb_unref(sc);
+		nb_unref(pv);
+		nb_unref(lab);
+		return rc;
+	}
 	pl_style st;
 	pl_style_init(&st);
 	nb_value *lab = NULL, *a = NULL, *b = NULL, *d = NULL, *m = NULL;

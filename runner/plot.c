@@ -31,7 +31,7 @@
 #define TITLE_PAD 6.0
 #define SPINE_W 0.8
 
-typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR } akind;
+typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR, A_QUIVER } akind;
 
 struct pl_cmap {
 	const float (*rgb)[3];
@@ -56,6 +56,10 @@ typedef struct artist {
 	size_t rows, cols, nlev;
 	pl_cmap *cmap;
 	int own_cmap, filled, mono;
+	/* quiver */
+	double *u, *v, qscale;
+	int angles_xy, scale_xy;
+	char pivot;
 } artist;
 
 struct pl_axes {
@@ -97,6 +101,8 @@ pl_figure *pl_figure_new(double w, double h, double dpi)
 
 static void artist_free(artist *a)
 {
+	free(a->u);
+	free(a->v);
 	free(a->z);
 	free(a->levels);
 	if (a->own_cmap)
@@ -276,6 +282,28 @@ void pl_text(pl_axes *a, double x, double y, const char *text, double size, cons
 	r->tsize = size > 0 ? size : FS;
 	r->ha = ha;
 	r->va = va;
+}
+
+void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, const double *v, size_t n,
+	       int angles_xy, int scale_xy, double scale, char pivot, const pl_style *s)
+{
+	pl_style st = *s;
+	if (!st.has_color) { /* quiver is black unless told otherwise, not the cycle's colour */
+		st.has_color = 1;
+		st.color = (pl_rgba){0, 0, 0, 1};
+	}
+	if (st.zorder == 2)
+		st.zorder = 1;
+	artist *r = add(a, A_QUIVER, &st);
+	r->x = dup(x, n);
+	r->y = dup(y, n);
+	r->u = dup(u, n);
+	r->v = dup(v, n);
+	r->n = n;
+	r->angles_xy = angles_xy;
+	r->scale_xy = scale_xy;
+	r->qscale = scale;
+	r->pivot = pivot ? pivot : 't';
 }
 
 /* ------------------------------------------------------------- colormaps */
@@ -778,6 +806,10 @@ static void data_limits(const pl_axes *a, int axis, double *lo, double *hi)
 			break;
 		case A_CONTOUR:
 			for (size_t i = 0; i < r->rows * r->cols; i++)
+				TAKE(axis == 0 ? r->x[i] : r->y[i]);
+			break;
+		case A_QUIVER:
+			for (size_t i = 0; i < r->n; i++)
 				TAKE(axis == 0 ? r->x[i] : r->y[i]);
 			break;
 		case A_TEXT:
@@ -1549,6 +1581,89 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 	free(fill);
 }
 
+/* matplotlib's arrow polygon, in points, along +x from the tail; L the length. */
+static void arrow_path(cairo_t *cr, double x0, double y0, double ang, double L, double sw, char pivot)
+{
+	double hl = 5 * sw, hw = 3 * sw / 2, hal = 4.5 * sw, w = sw / 2, f = 1;
+	if (L < hl) { /* short arrows: the whole shape of a head-length arrow, scaled down */
+		f = L / hl;
+		L = hl;
+	}
+	double px[7] = {0, L - hal, L - hl, L, L - hl, L - hal, 0};
+	double py[7] = {-w, -w, -hw, 0, hw, w, w};
+	double shift = pivot == 'm' ? -L * f / 2 : pivot == 'h' || pivot == 'i' ? -L * f : 0;
+	double ca = cos(ang), sa = sin(ang);
+	for (int k = 0; k < 7; k++) {
+		double qx = px[k] * f + shift, qy = py[k] * f;
+		double X_ = x0 + qx * ca - qy * sa, Y_ = y0 + qx * sa + qy * ca;
+		if (k == 0)
+			cairo_move_to(cr, X_, Y_);
+		else
+			cairo_line_to(cr, X_, Y_);
+	}
+	cairo_close_path(cr);
+}
+
+static void draw_quiver(ctx *c, const pl_axes *a, const artist *r)
+{
+	cairo_t *cr = c->cr;
+	double span = a->bw; /* 'width' units: one unit is the axes width */
+	double sqn = sqrt((double)r->n);
+	double sw = 0.06 * span / (sqn < 8 ? 8 : sqn > 25 ? 25 : sqn);
+	double scale = r->qscale;
+	if (!r->scale_xy && !(scale > 0)) {
+		double amean = 0;
+		size_t cnt = 0;
+		for (size_t i = 0; i < r->n; i++)
+			if (isfinite(r->u[i]) && isfinite(r->v[i])) {
+				amean += hypot(r->u[i], r->v[i]);
+				cnt++;
+			}
+		amean = cnt ? amean / (double)cnt : 1;
+		double sn = sqn > 10 ? sqn : 10;
+		scale = 1.8 * amean * sn; /* per axes width */
+		if (!(scale > 0))
+			scale = 1;
+	}
+	cairo_new_path(cr);
+	for (size_t i = 0; i < r->n; i++) {
+		double x = r->x[i], y = r->y[i], u = r->u[i], v = r->v[i];
+		if (!isfinite(x) || !isfinite(y) || !isfinite(u) || !isfinite(v))
+			continue;
+		double X0 = X(a, x), Y0 = Y(a, y), dx, dy;
+		if (r->scale_xy) {
+			/* the arrow spans (u, v) / scale in data units */
+			dx = X(a, x + u / scale) - X0;
+			dy = Y(a, y + v / scale) - Y0;
+			if (!r->angles_xy) {
+				double len = hypot(dx, dy);
+				double ang = atan2(-v, u);
+				dx = len * cos(ang);
+				dy = len * sin(ang);
+			}
+		} else {
+			double len = hypot(u, v) / scale * span;
+			double ang;
+			if (r->angles_xy) {
+				double ex = X(a, x + u * 1e-6 * fabs(a->vx[1] - a->vx[0])) - X0;
+				double ey = Y(a, y + v * 1e-6 * fabs(a->vy[1] - a->vy[0])) - Y0;
+				ang = atan2(ey, ex);
+			} else {
+				ang = atan2(-v, u);
+			}
+			dx = len * cos(ang);
+			dy = len * sin(ang);
+		}
+		double L = hypot(dx, dy);
+		if (L < 1e-9)
+			continue;
+		arrow_path(cr, X0, Y0, atan2(dy, dx), L, sw, r->pivot);
+	}
+	set_color(cr, r->color, r->st.alpha);
+	cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+	cairo_fill(cr);
+}
+
 static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 {
 	cairo_t *cr = c->cr;
@@ -1627,6 +1742,9 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 		}
 		set_color(cr, r->color, al);
 		cairo_fill(cr);
+		break;
+	case A_QUIVER:
+		draw_quiver(c, a, r);
 		break;
 	case A_CONTOUR:
 		if (r->filled)

@@ -108,6 +108,16 @@ size_t pl_contour_levels(double zmin, double zmax, int nauto, int filled, double
 /* A colorbar for the axes' last contour set, on its right, with an optional label. */
 void pl_colorbar(pl_axes *a, const char *label);
 
+/*
+ * Arrows at (x, y) with components (u, v), as matplotlib's quiver: angles
+ * 'uv' (screen directions) or 'xy' (data directions); with scale_xy the
+ * arrow spans (u, v)/scale in data units (scale_units='xy'), otherwise
+ * lengths are relative to the axes width and scale <= 0 autoscales.
+ * pivot: 't' tail, 'm' middle, 'h' head (tip).  Colour black by default.
+ */
+void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, const double *v, size_t n,
+	       int angles_xy, int scale_xy, double scale, char pivot, const pl_style *s);
+
 /* Text at data coordinates; ha: 'l' 'c' 'r'; va: 'b' 'c' 't' 'B' (baseline). */
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
 
