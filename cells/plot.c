@@ -87,7 +87,18 @@ static const nb_param quiver_p[] = {
 	{"pivot", NB_P_CHOICE, "tail", "the point of the arrow at (X, Y)", "tail mid middle tip"},
 	STYLE_PARAMS, {NULL}};
 
+static const nb_param stream_p[] = {
+	{"X", NB_P_ARRAY, NULL, "x coordinates: evenly spaced, one per column (or a grid like U)", NULL},
+	{"Y", NB_P_ARRAY, NULL, "y coordinates: evenly spaced, one per row (or a grid like U)", NULL},
+	{"U", NB_P_ARRAY, NULL, "velocity along x (rows × columns)", NULL},
+	{"V", NB_P_ARRAY, NULL, "velocity along y (rows × columns)", NULL},
+	{"density", NB_P_NUMBER, "1", "how closely the lines are spaced (the 30 × 30 mask is scaled by it)", NULL},
+	{"linewidth", NB_P_NUMBER, NB_OPTIONAL, "line width in points (default 1.5)", NULL},
+	{"arrowsize", NB_P_NUMBER, "1", "the arrow heads' scale", NULL},
+	STYLE_PARAMS, {NULL}};
+
 static const nb_subschema layer_schemas[] = {
+	{"streamplot", stream_p, "streamlines of a 2-D vector field"},
 	{"quiver", quiver_p, "a field of arrows"},
 	{"contour", contour_p, "contour lines of a 2-D field"},
 	{"contourf", contour_p, "filled contours of a 2-D field"},
@@ -104,7 +115,7 @@ static const nb_subschema layer_schemas[] = {
 	{NULL, NULL, NULL}};
 
 #define AXES_PARAMS                                                                                                 \
-	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, quiver, fill_between, " \
+	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, quiver, streamplot, fill_between, " \
 	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
 	{"xlim", NB_P_ARRAY, NB_OPTIONAL, "[left, right] (reversed to invert the axis)", NULL},                      \
 	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] (reversed to invert the axis)", NULL},                      \
@@ -425,6 +436,76 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s)
 		return layer_plot(c, ax, s);
 	if (!strcmp(tag, "contour") || !strcmp(tag, "contourf"))
 		return layer_contour(c, ax, s, tag[7] == 'f');
+	if (!strcmp(tag, "streamplot")) {
+		pl_style st;
+		pl_style_init(&st);
+		nb_value *X = NULL, *Y = NULL, *U = NULL, *V = NULL, *de = NULL, *lw = NULL, *as = NULL, *lab = NULL;
+		int rc = -1;
+		if (style_from(c, s, &st, 0) < 0)
+			return -1;
+		if (get(c, s, "X", &X) < 0 || get(c, s, "Y", &Y) < 0 || get(c, s, "U", &U) < 0 || get(c, s, "V", &V) < 0 ||
+		    get(c, s, "density", &de) < 0 || get(c, s, "linewidth", &lw) < 0 || get(c, s, "arrowsize", &as) < 0)
+			goto sout;
+		if (U->ndim != 2 || V->ndim != 2 || U->shape[0] != V->shape[0] || U->shape[1] != V->shape[1] ||
+		    U->shape[0] < 2 || U->shape[1] < 2) {
+			nb_sub_fail(c, s, "U", "U and V must be 2-D arrays of one shape, at least 2×2");
+			goto sout;
+		}
+		size_t ny = U->shape[0], nx = U->shape[1];
+		double *xs = nb_xmalloc(nx * sizeof *xs), *ys = nb_xmalloc(ny * sizeof *ys);
+		int okx = X->size == nx || (X->ndim == 2 && X->size == nx * ny);
+		int oky = Y->size == ny || (Y->ndim == 2 && Y->size == nx * ny);
+		if (!okx || !oky) {
+			nb_sub_fail(c, s, okx ? "Y" : "X", "X and Y must give one coordinate per column and row of U");
+			free(xs);
+			free(ys);
+			goto sout;
+		}
+		for (size_t j = 0; j < nx; j++)
+			xs[j] = nb_get_f64(X, j);
+		for (size_t i = 0; i < ny; i++)
+			ys[i] = nb_get_f64(Y, Y->ndim == 2 ? i * nx : i);
+		int even = 1;
+		for (size_t j = 2; j < nx; j++)
+			even &= fabs((xs[j] - xs[j - 1]) - (xs[1] - xs[0])) <= 1e-6 * fabs(xs[1] - xs[0]);
+		for (size_t i = 2; i < ny; i++)
+			even &= fabs((ys[i] - ys[i - 1]) - (ys[1] - ys[0])) <= 1e-6 * fabs(ys[1] - ys[0]);
+		if (!even || !(xs[nx - 1] > xs[0]) || !(ys[ny - 1] > ys[0])) {
+			nb_sub_fail(c, s, "X", "streamplot needs increasing, evenly spaced X and Y");
+			free(xs);
+			free(ys);
+			goto sout;
+		}
+		double *us = nb_xmalloc(nx * ny * sizeof *us), *vs = nb_xmalloc(nx * ny * sizeof *vs);
+		for (size_t k = 0; k < nx * ny; k++) {
+			us[k] = nb_get_f64(U, k);
+			vs[k] = nb_get_f64(V, k);
+		}
+		if (lw)
+			st.linewidth = nb_get_f64(lw, 0);
+		st.label = str_of(c, s, "label", &lab);
+		double dens = nb_get_f64(de, 0);
+		if (!(dens > 0 && dens <= 10)) {
+			nb_sub_fail(c, s, "density", "density must be between 0 and 10");
+		} else {
+			pl_streamplot(ax, xs, nx, ys, ny, us, vs, dens, nb_get_f64(as, 0), &st);
+			rc = 0;
+		}
+		free(xs);
+		free(ys);
+		free(us);
+		free(vs);
+	sout:
+		nb_unref(X);
+		nb_unref(Y);
+		nb_unref(U);
+		nb_unref(V);
+		nb_unref(de);
+		nb_unref(lw);
+		nb_unref(as);
+		nb_unref(lab);
+		return rc;
+	}
 	if (!strcmp(tag, "quiver")) {
 		pl_style st;
 		pl_style_init(&st);

@@ -31,7 +31,7 @@
 #define TITLE_PAD 6.0
 #define SPINE_W 0.8
 
-typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR, A_QUIVER } akind;
+typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR, A_QUIVER, A_STREAM } akind;
 
 struct pl_cmap {
 	const float (*rgb)[3];
@@ -56,8 +56,9 @@ typedef struct artist {
 	size_t rows, cols, nlev;
 	pl_cmap *cmap;
 	int own_cmap, filled, mono;
-	/* quiver */
+	/* quiver; streamlines: trajectories as x/y with NAN separators, arrows in u/v (tail, head) */
 	double *u, *v, qscale;
+	double arrowsize;
 	int angles_xy, scale_xy;
 	char pivot;
 } artist;
@@ -304,6 +305,253 @@ void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, co
 	r->scale_xy = scale_xy;
 	r->qscale = scale;
 	r->pivot = pivot ? pivot : 't';
+}
+
+/* ---------------------------------------------------------- streamplot */
+
+typedef struct sgrid {
+	size_t nx, ny, mx, my;
+	const double *u, *v;  /* grid units per unit time */
+	double *speed;        /* in axes units */
+	unsigned char *mask;
+	size_t *traj;
+	size_t ntraj, captraj;
+	long cur;             /* current mask cell, -1 for none */
+	double x_g2m, y_g2m;  /* grid to mask scale, computed as matplotlib does (last bits matter at the edges) */
+} sgrid;
+
+static double interp(const sgrid *g, const double *a, double xi, double yi)
+{
+	size_t x = (size_t)xi, y = (size_t)yi;
+	size_t xn = x == g->nx - 1 ? x : x + 1, yn = y == g->ny - 1 ? y : y + 1;
+	double xt = xi - (double)x, yt = yi - (double)y;
+	double a0 = a[y * g->nx + x] * (1 - xt) + a[y * g->nx + xn] * xt;
+	double a1 = a[yn * g->nx + x] * (1 - xt) + a[yn * g->nx + xn] * xt;
+	return a0 * (1 - yt) + a1 * yt;
+}
+
+static int within(const sgrid *g, double xi, double yi)
+{
+	return xi >= 0 && xi <= (double)(g->nx - 1) && yi >= 0 && yi <= (double)(g->ny - 1);
+}
+
+/* Mark the mask cell under (xg, yg); -1 when it is taken by another line. */
+static int mask_update(sgrid *g, double xg, double yg)
+{
+	size_t xm = (size_t)(xg * g->x_g2m + 0.5), ym = (size_t)(yg * g->y_g2m + 0.5);
+	long cell = (long)(ym * g->mx + xm);
+	if (cell == g->cur)
+		return 0;
+	if (g->mask[cell])
+		return -1;
+	NB_GROW(g->traj, g->captraj, g->ntraj + 1);
+	g->traj[g->ntraj++] = (size_t)cell;
+	g->mask[cell] = 1;
+	g->cur = cell;
+	return 0;
+}
+
+/* The normalised velocity (grid units per unit of axes-length travelled); 1 = out, 2 = stop. */
+static int velocity(const sgrid *g, double xi, double yi, double dir, double *kx, double *ky)
+{
+	if (!within(g, xi, yi))
+		return 1;
+	double sp = interp(g, g->speed, xi, yi);
+	if (!(sp != 0) || !isfinite(sp))
+		return 2;
+	*kx = dir * interp(g, g->u, xi, yi) / sp;
+	*ky = dir * interp(g, g->v, xi, yi) / sp;
+	return isfinite(*kx) && isfinite(*ky) ? 0 : 2;
+}
+
+typedef struct polyline {
+	double *x, *y;
+	size_t n, cap, capy;
+} polyline;
+
+static void pts_add(polyline *p, double x, double y)
+{
+	NB_GROW(p->x, p->cap, p->n + 1);
+	NB_GROW(p->y, p->capy, p->n + 1);
+	p->x[p->n] = x;
+	p->y[p->n] = y;
+	p->n++;
+}
+
+/* matplotlib's _integrate_rk12: adaptive Heun steps with an Euler error estimate. */
+static double rk12(sgrid *g, double x0, double y0, double dir, double maxlength, polyline *out)
+{
+	const double maxerror = 0.003;
+	double maxds = fmin(fmin(1.0 / (double)g->mx, 1.0 / (double)g->my), 0.1);
+	double ds = maxds, stotal = 0, xi = x0, yi = y0;
+	for (;;) {
+		double k1x, k1y, k2x, k2y;
+		int st;
+		if (within(g, xi, yi))
+			pts_add(out, xi, yi);
+		else
+			st = 1;
+		st = within(g, xi, yi) ? velocity(g, xi, yi, dir, &k1x, &k1y) : 1;
+		if (st == 0)
+			st = velocity(g, xi + ds * k1x, yi + ds * k1y, dir, &k2x, &k2y);
+		if (st == 1) {
+			/* out of the domain: an Euler step to the boundary */
+			if (out->n) {
+				double lx = out->x[out->n - 1], ly = out->y[out->n - 1], cx, cy;
+				if (velocity(g, lx, ly, dir, &cx, &cy) == 0) {
+					double dsx = cx == 0 ? INFINITY : cx < 0 ? lx / -cx : ((double)g->nx - 1 - lx) / cx;
+					double dsy = cy == 0 ? INFINITY : cy < 0 ? ly / -cy : ((double)g->ny - 1 - ly) / cy;
+					double d = fmin(dsx, dsy);
+					if (isfinite(d)) {
+						pts_add(out, lx + cx * d, ly + cy * d);
+						stotal += d;
+					}
+				}
+			}
+			break;
+		}
+		if (st == 2)
+			break;
+		double dx1 = ds * k1x, dy1 = ds * k1y, dx2 = ds * 0.5 * (k1x + k2x), dy2 = ds * 0.5 * (k1y + k2y);
+		double err = hypot((dx2 - dx1) / (double)(g->nx - 1), (dy2 - dy1) / (double)(g->ny - 1));
+		if (err < maxerror) {
+			xi += dx2;
+			yi += dy2;
+			if (!within(g, xi, yi) || mask_update(g, xi, yi) < 0)
+				break;
+			if (stotal + ds > maxlength)
+				break;
+			stotal += ds;
+		}
+		ds = err == 0 ? maxds : fmin(maxds, 0.85 * ds * sqrt(maxerror / err));
+	}
+	return stotal;
+}
+
+void pl_streamplot(pl_axes *a, const double *x, size_t nx, const double *y, size_t ny, const double *u,
+		   const double *v, double density, double arrowsize, const pl_style *s)
+{
+	pl_style st = *s;
+	if (st.zorder == 2)
+		st.zorder = 1;
+	artist *r = add(a, A_STREAM, &st);
+	r->arrowsize = arrowsize;
+	double width = x[nx - 1] - x[0], height = y[ny - 1] - y[0];
+	sgrid g = {0};
+	g.nx = nx;
+	g.ny = ny;
+	g.mx = (size_t)(30 * density);
+	g.my = (size_t)(30 * density);
+	if (g.mx < 2)
+		g.mx = g.my = 2;
+	double *ug = nb_xmalloc(nx * ny * sizeof *ug), *vg = nb_xmalloc(nx * ny * sizeof *vg);
+	g.speed = nb_xmalloc(nx * ny * sizeof *g.speed);
+	for (size_t i = 0; i < nx * ny; i++) {
+		ug[i] = u[i] * (double)(nx - 1) / width;
+		vg[i] = v[i] * (double)(ny - 1) / height;
+		double ua = ug[i] / (double)(nx - 1), va = vg[i] / (double)(ny - 1);
+		g.speed[i] = sqrt(ua * ua + va * va);
+	}
+	g.u = ug;
+	g.v = vg;
+	g.mask = nb_xcalloc(g.mx * g.my, 1);
+	g.cur = -1;
+	g.x_g2m = (double)(g.mx - 1) / (double)(nx - 1);
+	g.y_g2m = (double)(g.my - 1) / (double)(ny - 1);
+	polyline lines = {0}, arrows = {0};
+	/* seeds: the mask cells in a spiral from the boundary inwards */
+	long xfirst = 0, yfirst = 1, xlast = (long)g.mx - 1, ylast = (long)g.my - 1, xm = 0, ym = 0;
+	int dirn = 0;
+	const double maxlength = 4.0 / 2, minlength = 0.1;
+	for (size_t k = 0; k < g.mx * g.my; k++) {
+		if (!g.mask[(size_t)ym * g.mx + (size_t)xm]) {
+			double xg = (double)xm * (1 / g.x_g2m), yg = (double)ym * (1 / g.y_g2m);
+			/* like matplotlib, the current cell carries over from the last line */
+			g.ntraj = 0;
+			if (mask_update(&g, xg, yg) == 0) {
+				polyline back = {0}, fwd = {0};
+				double s1 = rk12(&g, xg, yg, -1, maxlength, &back);
+				/* reset the start point, then forward */
+				g.cur = (long)((size_t)(yg * g.y_g2m + 0.5) * g.mx + (size_t)(xg * g.x_g2m + 0.5));
+				double s2 = rk12(&g, xg, yg, 1, maxlength, &fwd);
+				if (s1 + s2 > minlength) {
+					/* the line in data coordinates: backward reversed, then forward */
+					size_t start = lines.n;
+					for (size_t q = back.n; q-- > 0;)
+						pts_add(&lines, x[0] + back.x[q] * width / (double)(nx - 1), y[0] + back.y[q] * height / (double)(ny - 1));
+					for (size_t q = 1; q < fwd.n; q++)
+						pts_add(&lines, x[0] + fwd.x[q] * width / (double)(nx - 1), y[0] + fwd.y[q] * height / (double)(ny - 1));
+					size_t m = lines.n - start;
+					if (m >= 2) {
+						/* an arrow halfway along (by data-space arc length) */
+						double total = 0;
+						for (size_t q = start + 1; q < lines.n; q++)
+							total += hypot(lines.x[q] - lines.x[q - 1], lines.y[q] - lines.y[q - 1]);
+						double acc = 0;
+						size_t nidx = start;
+						for (size_t q = start + 1; q < lines.n; q++) {
+							acc += hypot(lines.x[q] - lines.x[q - 1], lines.y[q] - lines.y[q - 1]);
+							if (acc >= total / 2) {
+								nidx = q - 1;
+								break;
+							}
+							nidx = q;
+						}
+						if (nidx + 1 < lines.n) {
+							pts_add(&arrows, lines.x[nidx], lines.y[nidx]);
+							pts_add(&arrows, (lines.x[nidx] + lines.x[nidx + 1]) / 2, (lines.y[nidx] + lines.y[nidx + 1]) / 2);
+						}
+					}
+					pts_add(&lines, NAN, NAN);
+				} else {
+					for (size_t q = 0; q < g.ntraj; q++)
+						g.mask[g.traj[q]] = 0;
+				}
+				free(back.x);
+				free(back.y);
+				free(fwd.x);
+				free(fwd.y);
+			}
+		}
+		/* the next seed of the spiral */
+		if (dirn == 0) {
+			if (++xm >= xlast) { xlast--; dirn = 1; }
+		} else if (dirn == 1) {
+			if (++ym >= ylast) { ylast--; dirn = 2; }
+		} else if (dirn == 2) {
+			if (--xm <= xfirst) { xfirst++; dirn = 3; }
+		} else {
+			if (--ym <= yfirst) { yfirst++; dirn = 0; }
+		}
+		if (xm < 0 || ym < 0 || xm >= (long)g.mx || ym >= (long)g.my)
+			break;
+	}
+	r->x = lines.x;
+	r->y = lines.y;
+	r->n = lines.n;
+	r->u = arrows.x;
+	r->v = arrows.y;
+	r->rows = arrows.n;
+	/* limits: the grid exactly (sticky edges) */
+	r->z = nb_xmalloc(4 * sizeof *r->z);
+	r->z[0] = x[0];
+	r->z[1] = x[nx - 1];
+	r->z[2] = y[0];
+	r->z[3] = y[ny - 1];
+	free(ug);
+	free(vg);
+	free(g.speed);
+	free(g.mask);
+	free(g.traj);
+}
+
+size_t pl_layer_path(const pl_axes *a, size_t layer, const double **x, const double **y)
+{
+	if (layer >= a->n)
+		return 0;
+	*x = a->a[layer].x;
+	*y = a->a[layer].y;
+	return a->a[layer].n;
 }
 
 /* ------------------------------------------------------------- colormaps */
@@ -812,6 +1060,10 @@ static void data_limits(const pl_axes *a, int axis, double *lo, double *hi)
 			for (size_t i = 0; i < r->n; i++)
 				TAKE(axis == 0 ? r->x[i] : r->y[i]);
 			break;
+		case A_STREAM:
+			TAKE(r->z[axis * 2]);
+			TAKE(r->z[axis * 2 + 1]);
+			break;
 		case A_TEXT:
 			break;
 		}
@@ -827,6 +1079,12 @@ static int sticky_limits(const pl_axes *a, int axis, double *lo, double *hi)
 	*hi = -INFINITY;
 	for (size_t k = 0; k < a->n; k++) {
 		const artist *r = &a->a[k];
+		if (r->kind == A_STREAM) {
+			*lo = fmin(*lo, fmin(r->z[axis * 2], r->z[axis * 2 + 1]));
+			*hi = fmax(*hi, fmax(r->z[axis * 2], r->z[axis * 2 + 1]));
+			any = 1;
+			continue;
+		}
 		if (r->kind != A_CONTOUR)
 			continue;
 		for (size_t i = 0; i < r->rows * r->cols; i++) {
@@ -1746,6 +2004,32 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 	case A_QUIVER:
 		draw_quiver(c, a, r);
 		break;
+	case A_STREAM: {
+		cairo_new_path(cr);
+		draw_polyline(cr, a, r->x, r->y, r->n);
+		set_color(cr, r->color, al);
+		cairo_set_line_width(cr, r->st.linewidth);
+		set_dash(cr, PL_LS_SOLID, r->st.linewidth);
+		cairo_stroke(cr);
+		/* '-|>' heads: filled triangles 0.4 × 10 pt long and 0.2 × 10 pt wide each side */
+		double hl = 4 * r->arrowsize, hw = 2 * r->arrowsize;
+		cairo_new_path(cr);
+		for (size_t k = 0; k + 1 < r->rows; k += 2) {
+			double tx = X(a, r->u[k]), ty = Y(a, r->v[k]), hx = X(a, r->u[k + 1]), hy = Y(a, r->v[k + 1]);
+			double d = hypot(hx - tx, hy - ty);
+			if (!(d > 0))
+				continue;
+			double ux = (hx - tx) / d, uy = (hy - ty) / d;
+			cairo_move_to(cr, hx, hy);
+			cairo_line_to(cr, hx - hl * ux - hw * uy, hy - hl * uy + hw * ux);
+			cairo_line_to(cr, hx - hl * ux + hw * uy, hy - hl * uy - hw * ux);
+			cairo_close_path(cr);
+		}
+		cairo_fill_preserve(cr);
+		cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+		cairo_stroke(cr);
+		break;
+	}
 	case A_CONTOUR:
 		if (r->filled)
 			contour_fill(c, a, r);
@@ -1996,15 +2280,25 @@ static void colorbar_ticks(ctx *c, const pl_axes *a, axis_ticks *t)
 	double lo = m->levels[0], hi = m->levels[m->nlev - 1];
 	if (!(hi > lo))
 		return;
-	double vals[64];
-	size_t nv;
-	if (!m->filled) {
-		nv = m->nlev < 64 ? m->nlev : 64;
-		memcpy(vals, m->levels, nv * sizeof *vals);
-	} else {
-		int space = (int)floor(a->cbh / (FS * 2));
-		nv = pl_ticks_auto(lo, hi, space < 1 ? 1 : space > 9 ? 9 : space, vals, 64);
+	/* matplotlib's FixedLocator(levels, nbins=10): every step-th level,
+	 * starting at the offset that brings a tick closest to zero */
+	double vals[64] = {0};
+	size_t nv = 0, n = m->nlev, step = (n + 9) / 10;
+	if (step < 1)
+		step = 1;
+	size_t best = 0;
+	double bestmin = INFINITY;
+	for (size_t off = 0; off < step && off < n; off++) {
+		double mn = INFINITY;
+		for (size_t i = off; i < n; i += step)
+			mn = fmin(mn, fabs(m->levels[i]));
+		if (mn < bestmin) {
+			bestmin = mn;
+			best = off;
+		}
 	}
+	for (size_t i = best; i < n && nv < 64; i += step)
+		vals[nv++] = m->levels[i];
 	char **labels = nb_xcalloc(nv ? nv : 1, sizeof *labels);
 	pl_format_ticks(vals, nv, lo, hi, labels, t->offset, sizeof t->offset);
 	t->t = nb_xcalloc(nv ? nv : 1, sizeof *t->t);
@@ -2132,7 +2426,7 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 	size_t nax = f->nax;
 	axis_ticks *xt = nb_xcalloc(nax ? nax : 1, sizeof *xt), *yt = nb_xcalloc(nax ? nax : 1, sizeof *yt);
 	for (int pass = 0; pass < 3; pass++) {
-		double need_l = 0, need_r = 0, need_b = 0, need_t = 0, gap_w = 0, gap_h = 0;
+		double need_l = -INFINITY, need_r = -INFINITY, need_b = -INFINITY, need_t = -INFINITY, gap_w = 0, gap_h = 0;
 		for (size_t i = 0; i < nax; i++) {
 			pl_axes *a = f->ax[i];
 			int rows = a->rows, cols = a->cols, r = a->index / cols, col = a->index % cols;

@@ -118,6 +118,18 @@ void pl_colorbar(pl_axes *a, const char *label);
 void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, const double *v, size_t n,
 	       int angles_xy, int scale_xy, double scale, char pivot, const pl_style *s);
 
+/*
+ * Streamlines of (u, v) given on an evenly spaced grid x (nx) × y (ny)
+ * (u and v are ny × nx), as matplotlib's streamplot: density scales the
+ * 30 × 30 occupancy mask; one arrow head halfway along each line.
+ */
+void pl_streamplot(pl_axes *a, const double *x, size_t nx, const double *y, size_t ny, const double *u,
+		   const double *v, double density, double arrowsize, const pl_style *s);
+
+/* The vertices of layer number `layer` of an axes (a line, or a streamplot's
+ * lines separated by NaN points), for tests and tools; 0 if there is none. */
+size_t pl_layer_path(const pl_axes *a, size_t layer, const double **x, const double **y);
+
 /* Text at data coordinates; ha: 'l' 'c' 'r'; va: 'b' 'c' 't' 'B' (baseline). */
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
 

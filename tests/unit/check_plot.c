@@ -1,7 +1,8 @@
 /*
  * check_plot.c - the figure library: ticks and labels against matplotlib
  * (tests/fixtures/tick_cases.tsv, gen_ticks.py), colours and format
- * strings, math layout, and byte-identical output in every format.
+ * strings, math layout, streamlines against matplotlib (stream_cases.tsv,
+ * gen_stream.py), and byte-identical output in every format.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -146,6 +147,96 @@ START_TEST(math_layout)
 }
 END_TEST
 
+/* The fields of tests/fixtures/gen_stream.py. */
+static void stream_field(const char *name, double x, double y, double *u, double *v)
+{
+	if (!strcmp(name, "swirl")) {
+		*u = -y;
+		*v = x + 0.3 * sin(3 * x);
+	} else if (!strcmp(name, "saddle")) {
+		*u = x;
+		*v = -y;
+	} else {
+		*u = -(x - 0.3) - 0.5 * y;
+		*v = -y + 0.5 * (x - 0.3);
+	}
+}
+
+static int near(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * (1 + fabs(b));
+}
+
+START_TEST(streamlines_like_matplotlib)
+{
+	char *path = test_path("fixtures/stream_cases.tsv");
+	char *text = nb_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	free(path);
+	char *save = NULL, *line = strtok_r(text, "\n", &save);
+	int cases = 0;
+	while (line) {
+		if (strncmp(line, "case\t", 5)) {
+			line = strtok_r(NULL, "\n", &save);
+			continue;
+		}
+		char name[16];
+		int nx, ny, nlines, npoints;
+		double x0, x1, y0, y1, density;
+		ck_assert_int_eq(sscanf(line, "case\t%15s\t%d\t%d\t%lf\t%lf\t%lf\t%lf\t%lf\t%d\t%d", name, &nx, &ny, &x0, &x1, &y0,
+					&y1, &density, &nlines, &npoints), 10);
+		double *xs = nb_xmalloc(nx * sizeof *xs), *ys = nb_xmalloc(ny * sizeof *ys);
+		double *u = nb_xmalloc(nx * ny * sizeof *u), *v = nb_xmalloc(nx * ny * sizeof *v);
+		/* numpy's linspace: start + i * step, the last point exact */
+		for (int i = 0; i < nx; i++)
+			xs[i] = i == nx - 1 ? x1 : x0 + i * ((x1 - x0) / (nx - 1));
+		for (int j = 0; j < ny; j++)
+			ys[j] = j == ny - 1 ? y1 : y0 + j * ((y1 - y0) / (ny - 1));
+		for (int j = 0; j < ny; j++)
+			for (int i = 0; i < nx; i++)
+				stream_field(name, xs[i], ys[j], &u[j * nx + i], &v[j * nx + i]);
+		pl_figure *f = pl_figure_new(6.4, 4.8, 100);
+		pl_axes *a = pl_subplot(f, 1, 1, 0);
+		pl_style st;
+		pl_style_init(&st);
+		pl_streamplot(a, xs, (size_t)nx, ys, (size_t)ny, u, v, density, 1, &st);
+		const double *px, *py;
+		size_t n = pl_layer_path(a, 0, &px, &py), start = 0;
+		int got = 0, points = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!isnan(px[i]))
+				continue;
+			line = strtok_r(NULL, "\n", &save);
+			ck_assert_msg(line && !strncmp(line, "line\t", 5), "%s: nbrun draws more than %d streamlines", name, nlines);
+			int len;
+			double e[6];
+			ck_assert_int_eq(sscanf(line, "line\t%d\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf", &len, &e[0], &e[1], &e[2], &e[3], &e[4],
+						&e[5]), 7);
+			size_t m = i - start, mid = start + m / 2;
+			ck_assert_msg((int)m == len && near(px[start], e[0]) && near(py[start], e[1]) && near(px[mid], e[2]) &&
+					      near(py[mid], e[3]) && near(px[i - 1], e[4]) && near(py[i - 1], e[5]),
+				      "%s streamline %d: nbrun %zu points (%.17g, %.17g) .. (%.17g, %.17g), matplotlib %d points (%.17g, "
+				      "%.17g) .. (%.17g, %.17g)",
+				      name, got, m, px[start], py[start], px[i - 1], py[i - 1], len, e[0], e[1], e[4], e[5]);
+			got++;
+			points += (int)m;
+			start = i + 1;
+		}
+		ck_assert_int_eq(got, nlines);
+		ck_assert_int_eq(points, npoints);
+		pl_figure_free(f);
+		free(xs);
+		free(ys);
+		free(u);
+		free(v);
+		cases++;
+		line = strtok_r(NULL, "\n", &save);
+	}
+	ck_assert_int_eq(cases, 4);
+	free(text);
+}
+END_TEST
+
 static pl_figure *sample_figure(void)
 {
 	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
@@ -210,6 +301,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, ticks_like_matplotlib);
 	tcase_add_test(tc, colors_and_formats);
 	tcase_add_test(tc, math_layout);
+	tcase_add_test(tc, streamlines_like_matplotlib);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
 	return s;
