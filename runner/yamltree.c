@@ -65,7 +65,26 @@ typedef struct builder {
 	anchor *anchors;
 	size_t nanchors, capanchors;
 	size_t nodes;
+	size_t cur_char, cur_byte; /* a cursor for mapping libyaml's character indices to bytes */
 } builder;
+
+/* libyaml's marks count characters; the source slices of nodes need bytes. */
+static size_t byte_offset(builder *b, size_t index)
+{
+	const unsigned char *s = (const unsigned char *)b->doc->src;
+	size_t n = b->doc->srclen;
+	if (index < b->cur_char) {
+		b->cur_char = 0;
+		b->cur_byte = 0;
+	}
+	while (b->cur_char < index && b->cur_byte < n) {
+		b->cur_byte++;
+		while (b->cur_byte < n && (s[b->cur_byte] & 0xC0) == 0x80)
+			b->cur_byte++;
+		b->cur_char++;
+	}
+	return b->cur_byte;
+}
 
 static nb_loc mark_loc(const builder *b, yaml_mark_t m)
 {
@@ -144,8 +163,8 @@ static nb_ynode *new_node(builder *b, nb_ykind kind, const yaml_event_t *ev, nb_
 	n->kind = kind;
 	n->loc = mark_loc(b, ev->start_mark);
 	n->end = mark_loc(b, ev->end_mark);
-	n->src_start = ev->start_mark.index;
-	n->src_end = ev->end_mark.index;
+	n->src_start = byte_offset(b, ev->start_mark.index);
+	n->src_end = byte_offset(b, ev->end_mark.index);
 	n->src = b->doc->src;
 	return n;
 }
@@ -192,7 +211,7 @@ static nb_ynode *build_collection(builder *b, yaml_event_t *start, int is_map, i
 			goto fail;
 		if (ev.type == (is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT)) {
 			n->end = mark_loc(b, ev.end_mark);
-			n->src_end = ev.end_mark.index;
+			n->src_end = byte_offset(b, ev.end_mark.index);
 			yaml_event_delete(&ev);
 			break;
 		}
