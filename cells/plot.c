@@ -97,7 +97,17 @@ static const nb_param stream_p[] = {
 	{"arrowsize", NB_P_NUMBER, "1", "the arrow heads' scale", NULL},
 	STYLE_PARAMS, {NULL}};
 
+static const nb_param surface_p[] = {
+	{"X", NB_P_ARRAY, NULL, "x coordinates: a 2-D grid like Z (np.meshgrid), or one per column", NULL},
+	{"Y", NB_P_ARRAY, NULL, "y coordinates: a 2-D grid like Z, or one per row", NULL},
+	{"Z", NB_P_ARRAY, NULL, "the heights (rows × columns)", NULL},
+	{"cmap", NB_P_STRING, NB_OPTIONAL, "colour the patches by their mean height with this colormap (default: one colour)", NULL},
+	{"color", NB_P_STRING, NB_OPTIONAL, "the colour without a cmap (default C0)", NULL},
+	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
+	{NULL}};
+
 static const nb_subschema layer_schemas[] = {
+	{"surface", surface_p, "a surface over a grid (3-D axes only, matplotlib's plot_surface)"},
 	{"streamplot", stream_p, "streamlines of a 2-D vector field"},
 	{"quiver", quiver_p, "a field of arrows"},
 	{"contour", contour_p, "contour lines of a 2-D field"},
@@ -115,7 +125,7 @@ static const nb_subschema layer_schemas[] = {
 	{NULL, NULL, NULL}};
 
 #define AXES_PARAMS                                                                                                 \
-	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, quiver, streamplot, fill_between, " \
+	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, quiver, streamplot, surface, fill_between, " \
 	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
 	{"xlim", NB_P_ARRAY, NB_OPTIONAL, "[left, right] (reversed to invert the axis)", NULL},                      \
 	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] (reversed to invert the axis)", NULL},                      \
@@ -129,7 +139,14 @@ static const nb_subschema layer_schemas[] = {
 	 "right, center left, center right, lower center, upper center, center", NULL},                              \
 	{"aspect", NB_P_STRING, NB_OPTIONAL, "'equal' (one unit as long on both axes), 'auto', or a number", NULL}, \
 	{"colorbar", NB_P_BOOL, "false", "a colorbar for the last contour set, on the right", NULL},            \
-	{"colorbar_label", NB_P_STRING, NB_OPTIONAL, "the colorbar's label", NULL}
+	{"colorbar_label", NB_P_STRING, NB_OPTIONAL, "the colorbar's label", NULL},                                  \
+	{"projection", NB_P_CHOICE, "2d", "3d: a 3-D axes (mplot3d, perspective) for surface layers", "2d 3d"},      \
+	{"elev", NB_P_NUMBER, "30", "3-D: the view's elevation in degrees", NULL},                                   \
+	{"azim", NB_P_NUMBER, "-60", "3-D: the view's azimuth in degrees", NULL},                                    \
+	{"zoom", NB_P_NUMBER, "1", "3-D: scale of the box in the axes (set_box_aspect(None, zoom=...))", NULL},      \
+	{"zlabel", NB_P_STRING, NB_OPTIONAL, "3-D: the z-axis label", NULL},                                         \
+	{"zlabel_rotation", NB_P_NUMBER, NB_OPTIONAL, "3-D: the z label's angle in degrees (default: along the axis if longer than 4 characters)", NULL}, \
+	{"zlim", NB_P_ARRAY, NB_OPTIONAL, "3-D: [bottom, top] of the z axis", NULL}
 
 static const nb_param axes_p[] = {AXES_PARAMS, {NULL}};
 static const nb_subschema axes_schema[] = {{"", axes_p, "one axes"}, {NULL, NULL, NULL}};
@@ -138,6 +155,8 @@ static const nb_param figure_params[] = {
 	{"size", NB_P_ARRAY, NB_OPTIONAL, "[width, height] in inches (default: the notebook's, 6.4×4.8)", NULL},
 	{"dpi", NB_P_NUMBER, NB_OPTIONAL, "dots per inch of the PNG (default: the notebook's, 100)", NULL},
 	{"suptitle", NB_P_STRING, NB_OPTIONAL, "a title above all axes", NULL},
+	{"tight", NB_P_BOOL, "false", "crop to the drawing plus 0.1 in, as Jupyter shows figures (bbox_inches='tight')", NULL},
+	{"layout", NB_P_CHOICE, "none", "tight: fit margins and spaces to the labels (matplotlib's layout='tight')", "none tight"},
 	{"grid_shape", NB_P_ARRAY, "[1, 1]", "[rows, columns] of the axes in 'axes'", NULL},
 	{"axes", NB_P_SUBS, NB_OPTIONAL, "one mapping of axes parameters per subplot, row by row", NULL, axes_schema},
 	AXES_PARAMS, {NULL}};
@@ -429,9 +448,83 @@ out:
 	return rc;
 }
 
-static int layer(nb_call *c, pl_axes *ax, const nb_sub *s)
+static int layer_surface(nb_call *c, pl_axes *ax, const nb_sub *s)
+{
+	nb_value *X = NULL, *Y = NULL, *Z = NULL, *v = NULL;
+	double *xs = NULL, *ys = NULL, *zs = NULL;
+	int rc = -1;
+	pl_style st;
+	pl_style_init(&st);
+	if (get(c, s, "X", &X) < 0 || get(c, s, "Y", &Y) < 0 || get(c, s, "Z", &Z) < 0)
+		goto out;
+	if (Z->ndim != 2 || Z->shape[0] < 2 || Z->shape[1] < 2) {
+		nb_sub_fail(c, s, "Z", "Z must be a 2-D array of at least 2×2 values");
+		goto out;
+	}
+	size_t rows = Z->shape[0], cols = Z->shape[1], n = rows * cols;
+	int xgrid = X->ndim == 2 && X->shape[0] == rows && X->shape[1] == cols, xvec = X->ndim == 1 && X->size == cols;
+	int ygrid = Y->ndim == 2 && Y->shape[0] == rows && Y->shape[1] == cols, yvec = Y->ndim == 1 && Y->size == rows;
+	if (!xgrid && !xvec) {
+		nb_sub_fail(c, s, "X", "X must be shaped like Z (%zu×%zu) or hold one value per column", rows, cols);
+		goto out;
+	}
+	if (!ygrid && !yvec) {
+		nb_sub_fail(c, s, "Y", "Y must be shaped like Z (%zu×%zu) or hold one value per row", rows, cols);
+		goto out;
+	}
+	xs = nb_xmalloc(n * sizeof *xs);
+	ys = nb_xmalloc(n * sizeof *ys);
+	zs = nb_xmalloc(n * sizeof *zs);
+	for (size_t i = 0; i < rows; i++)
+		for (size_t j = 0; j < cols; j++) {
+			size_t k = i * cols + j;
+			xs[k] = nb_get_f64(X, xgrid ? k : j);
+			ys[k] = nb_get_f64(Y, ygrid ? k : i);
+			zs[k] = nb_get_f64(Z, k);
+		}
+	const pl_cmap *cmap = NULL;
+	const char *t;
+	if ((t = str_of(c, s, "cmap", &v)) && !(cmap = pl_cmap_named(t))) {
+		nb_sub_fail(c, s, "cmap", "unknown colormap '%s'", t);
+		goto out;
+	}
+	nb_unref(v);
+	v = NULL;
+	if ((t = str_of(c, s, "color", &v))) {
+		if (pl_color_parse(t, &st.color) < 0) {
+			nb_sub_fail(c, s, "color", "unknown colour '%s'", t);
+			goto out;
+		}
+		st.has_color = 1;
+	}
+	nb_unref(v);
+	v = NULL;
+	if (get(c, s, "alpha", &v) < 0)
+		goto out;
+	if (v)
+		st.alpha = nb_get_f64(v, 0);
+	pl_surface(ax, xs, ys, zs, rows, cols, cmap, &st);
+	rc = 0;
+out:
+	nb_unref(X);
+	nb_unref(Y);
+	nb_unref(Z);
+	nb_unref(v);
+	free(xs);
+	free(ys);
+	free(zs);
+	return rc;
+}
+
+static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 {
 	const char *tag = nb_sub_tag(s);
+	if (is3d && strcmp(tag, "surface"))
+		return nb_sub_fail(c, s, NULL, "a 3-D axes draws surface layers only; '%s' needs a 2-D axes", tag);
+	if (!is3d && !strcmp(tag, "surface"))
+		return nb_sub_fail(c, s, NULL, "a 'surface' layer needs a 3-D axes: add 'projection: 3d' to its axes");
+	if (!strcmp(tag, "surface"))
+		return layer_surface(c, ax, s);
 	if (!strcmp(tag, "plot"))
 		return layer_plot(c, ax, s);
 	if (!strcmp(tag, "contour") || !strcmp(tag, "contourf"))
@@ -713,8 +806,42 @@ static int setup_axes(nb_call *c, pl_axes *ax, const nb_sub *s)
 	int set;
 	nb_value *v = NULL;
 	const char *t;
+	const char *proj = str_of(c, s, "projection", &v);
+	int is3d = proj && !strcmp(proj, "3d");
+	nb_unref(v);
+	v = NULL;
+	if (is3d) {
+		nb_value *el = NULL, *az = NULL, *zo = NULL, *zr = NULL;
+		int bad = get(c, s, "elev", &el) < 0 || get(c, s, "azim", &az) < 0 || get(c, s, "zoom", &zo) < 0 ||
+			  get(c, s, "zlabel_rotation", &zr) < 0;
+		double zoom = zo ? nb_get_f64(zo, 0) : 1;
+		if (!bad && !(zoom > 0 && zoom <= 10))
+			bad = nb_sub_fail(c, s, "zoom", "zoom must be a number above 0 and at most 10") < 0;
+		if (!bad) {
+			pl_axes3d(ax, nb_get_f64(el, 0), nb_get_f64(az, 0), zoom);
+			if ((t = str_of(c, s, "zlabel", &v)))
+				pl_set_zlabel(ax, t, zr ? nb_get_f64(zr, 0) : NAN);
+			nb_unref(v);
+			v = NULL;
+			if (lim_of(c, s, "zlim", lim, &set) < 0)
+				bad = 1;
+			else if (set)
+				pl_set_zlim(ax, lim[0], lim[1]);
+		}
+		nb_unref(el);
+		nb_unref(az);
+		nb_unref(zo);
+		nb_unref(zr);
+		if (bad)
+			return -1;
+	} else {
+		static const char *const only3d[] = {"zlabel", "zlim", "zlabel_rotation", NULL};
+		for (int i = 0; only3d[i]; i++)
+			if (nb_sub_given(s, only3d[i]))
+				return nb_sub_fail(c, s, only3d[i], "'%s' applies to 3-D axes: add 'projection: 3d'", only3d[i]);
+	}
 	for (size_t i = 0; i < nb_sub_nsubs(s, "layers"); i++)
-		if (layer(c, ax, nb_sub_item(s, "layers", i)) < 0)
+		if (layer(c, ax, nb_sub_item(s, "layers", i), is3d) < 0)
 			return -1;
 	if (lim_of(c, s, "xlim", lim, &set) < 0)
 		return -1;
@@ -810,6 +937,8 @@ static int k_figure(nb_call *c)
 	if (own && nax)
 		return nb_fail(c, "axes", "give the axes' parameters either in the cell (one axes) or in 'axes', not both");
 	pl_figure *f = pl_figure_new(w, h, dpi);
+	pl_figure_tight(f, nb_arg_bool(c, "tight"));
+	pl_figure_layout_tight(f, !strcmp(nb_arg(c, "layout")->str, "tight"));
 	const nb_value *st = nb_arg(c, "suptitle");
 	if (st)
 		pl_figure_suptitle(f, st->str);

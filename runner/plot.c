@@ -31,7 +31,7 @@
 #define TITLE_PAD 6.0
 #define SPINE_W 0.8
 
-typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR, A_QUIVER, A_STREAM } akind;
+typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR, A_QUIVER, A_STREAM, A_SURFACE } akind;
 
 struct pl_cmap {
 	const float (*rgb)[3];
@@ -76,14 +76,23 @@ struct pl_axes {
 	int colorbar;
 	char *cbar_label;
 	long mappable;           /* index of the last contour set, for the colorbar; -1 if none */
+	int is3d, zlim_set;      /* 3-D axes: view angles in degrees, zoom, z label and limits */
+	double elev, azim, zoom, zlabel_rot, zlim[2];
+	char *zlabel;
 	/* computed while drawing */
 	double bx, by, bw, bh;   /* the axes box: left, top, width, height (pt, y down) */
 	double vx[2], vy[2];     /* view limits (may be inverted) */
 	double cbx, cby, cbw, cbh; /* the colorbar's box */
+	double cellx, celly, cellw, cellh; /* the grid cell before aspect and colorbar (pt, y down) */
 };
 
 struct pl_figure {
 	double w_in, h_in, dpi;
+	int tight, measuring;   /* crop to the drawing (bbox_inches='tight'); measuring it now */
+	int layout_tight;       /* matplotlib's tight_layout: margins and spaces fitted to the drawing */
+	int fixed;              /* use these subplot parameters (pt) instead of growing the defaults */
+	double fl, fr, fb, ft, fwsp, fhsp;
+	long only;              /* draw only this axes (measuring), or -1 for all */
 	pl_axes **ax;
 	size_t nax, cap;
 	char *suptitle;
@@ -97,6 +106,7 @@ pl_figure *pl_figure_new(double w, double h, double dpi)
 	f->w_in = w;
 	f->h_in = h;
 	f->dpi = dpi;
+	f->only = -1;
 	return f;
 }
 
@@ -129,6 +139,7 @@ void pl_figure_free(pl_figure *f)
 		free(a->ylabel);
 		free(a->title);
 		free(a->cbar_label);
+		free(a->zlabel);
 		free(a);
 	}
 	free(f->ax);
@@ -151,6 +162,7 @@ pl_axes *pl_subplot(pl_figure *f, int rows, int cols, int index)
 	a->index = index;
 	a->legend_loc = -1;
 	a->mappable = -1;
+	a->zlabel_rot = NAN;
 	NB_GROW(f->ax, f->cap, f->nax + 1);
 	f->ax[f->nax++] = a;
 	return a;
@@ -1064,7 +1076,7 @@ static void data_limits(const pl_axes *a, int axis, double *lo, double *hi)
 			TAKE(r->z[axis * 2]);
 			TAKE(r->z[axis * 2 + 1]);
 			break;
-		case A_TEXT:
+		case A_TEXT: case A_SURFACE: /* surfaces live in 3-D axes, limited by limits3d */
 			break;
 		}
 	}
@@ -2004,6 +2016,8 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 	case A_QUIVER:
 		draw_quiver(c, a, r);
 		break;
+	case A_SURFACE: /* drawn by draw_axes3d */
+		break;
 	case A_STREAM: {
 		cairo_new_path(cr);
 		draw_polyline(cr, a, r->x, r->y, r->n);
@@ -2408,6 +2422,8 @@ static int by_zorder(const void *p, const void *q)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
+static void draw_axes3d(ctx *c, pl_axes *a);
+
 static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 {
 	ctx c = {cr, pango_cairo_create_context(cr), scale, snap, f};
@@ -2418,10 +2434,20 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 	pango_cairo_context_set_font_options(c.pc, fo);
 	cairo_font_options_destroy(fo);
 	double W = f->w_in * 72, H = f->h_in * 72;
-	cairo_set_source_rgb(cr, 1, 1, 1);
-	cairo_paint(cr);
+	if (!f->measuring) {
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_paint(cr);
+	}
 	/* grid geometry (matplotlib's subplot parameters), margins grown when labels need room */
-	double left = 0.125 * W, right = 0.1 * W, bottom = 0.11 * H, top = 0.12 * H;
+	double left = 0.125 * W, right = 0.1 * W, bottom = 0.11 * H, top = 0.12 * H, wsp = 0.2, hsp = 0.2;
+	if (f->fixed) {
+		left = f->fl;
+		right = f->fr;
+		bottom = f->fb;
+		top = f->ft;
+		wsp = f->fwsp;
+		hsp = f->fhsp;
+	}
 	pl_tl *sup = f->suptitle ? pl_tl_layout(c.pc, f->suptitle, TITLE_FS) : NULL;
 	size_t nax = f->nax;
 	axis_ticks *xt = nb_xcalloc(nax ? nax : 1, sizeof *xt), *yt = nb_xcalloc(nax ? nax : 1, sizeof *yt);
@@ -2430,12 +2456,17 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 		for (size_t i = 0; i < nax; i++) {
 			pl_axes *a = f->ax[i];
 			int rows = a->rows, cols = a->cols, r = a->index / cols, col = a->index % cols;
-			double wsp = 0.2, hsp = 0.2;
 			double cw = (W - left - right) / (cols + wsp * (cols - 1)), ch = (H - top - bottom) / (rows + hsp * (rows - 1));
 			a->bx = left + col * cw * (1 + wsp);
 			a->by = top + r * ch * (1 + hsp);
 			a->bw = cw;
 			a->bh = ch;
+			a->cellx = a->bx;
+			a->celly = a->by;
+			a->cellw = cw;
+			a->cellh = ch;
+			if (a->is3d)
+				continue; /* its decorations stay inside its box */
 			if (a->colorbar && a->mappable >= 0) {
 				/* matplotlib's make_axes: fraction 0.15, pad 0.05, aspect 20 */
 				double full = a->bw;
@@ -2495,11 +2526,19 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 		if (need_t + edge > 0) { top += need_t + edge; changed = 1; }
 		(void)gap_w;
 		(void)gap_h;
-		if (!changed)
+		if (!changed || f->fixed)
 			break;
 	}
 	for (size_t i = 0; i < nax; i++) {
 		pl_axes *a = f->ax[i];
+		if (f->only >= 0 && (long)i != f->only)
+			continue;
+		if (a->is3d) {
+			cairo_save(cr);
+			draw_axes3d(&c, a);
+			cairo_restore(cr);
+			continue;
+		}
 		/* the face and the grid */
 		cairo_save(cr);
 		cairo_rectangle(cr, a->bx, a->by, a->bw, a->bh);
@@ -2567,7 +2606,7 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 		free_ticks(&xt[i]);
 		free_ticks(&yt[i]);
 	}
-	if (sup) {
+	if (sup && f->only < 0) {
 		pl_tl_draw(cr, c.pc, sup, (W - sup->width) / 2, 0.02 * H + sup->ascent + 2, 0, (pl_rgba){0, 0, 0, 1});
 		pl_tl_free(sup);
 		free(sup);
@@ -2577,15 +2616,661 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 	g_object_unref(c.pc);
 }
 
+/* ------------------------------------------------------------- 3-D axes */
+
+/*
+ * matplotlib's mplot3d (3.6) with perspective projection: the data box is
+ * scaled to the box aspect (4, 4, 3) normalised and zoomed, looked at from
+ * distance 10 at elevation elev and azimuth azim, and projected onto a 2-D
+ * view of [-0.095, 0.09]² in a square axes box.  Panes, grid lines, axis
+ * lines, ticks and labels are placed as axis3d places them; surfaces are
+ * polygons sorted by mean depth (painter's algorithm).
+ */
+
+void pl_axes3d(pl_axes *a, double elev, double azim, double zoom)
+{
+	a->is3d = 1;
+	a->elev = elev;
+	a->azim = azim;
+	a->zoom = zoom > 0 ? zoom : 1;
+}
+
+void pl_set_zlabel(pl_axes *a, const char *s, double rotation)
+{
+	set_str(&a->zlabel, s);
+	a->zlabel_rot = rotation;
+}
+
+void pl_set_zlim(pl_axes *a, double lo, double hi)
+{
+	a->zlim_set = 1;
+	a->zlim[0] = lo;
+	a->zlim[1] = hi;
+}
+
+void pl_surface(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
+		const pl_cmap *cmap, const pl_style *s)
+{
+	artist *r = add(a, A_SURFACE, s);
+	r->x = dup(x, rows * cols);
+	r->y = dup(y, rows * cols);
+	r->z = dup(z, rows * cols);
+	r->rows = rows;
+	r->cols = cols;
+	r->cmap = (pl_cmap *)cmap;
+	r->own_cmap = 0;
+}
+
+typedef struct view3d {
+	double M[4][4];
+	double lo[3], hi[3];                   /* view limits */
+	double mins[3], maxs[3], centers[3], deltas[3];
+	double tc[8][3];                       /* the padded box's corners, projected */
+	int highs[3];
+	double ox, oy, side;                   /* the square axes box (pt, y down) */
+} view3d;
+
+static void mat4_mul(double r[4][4], double a[4][4], double b[4][4])
+{
+	double t[4][4];
+	for (int i = 0; i < 4; i++)
+		for (int j = 0; j < 4; j++) {
+			t[i][j] = 0;
+			for (int k = 0; k < 4; k++)
+				t[i][j] += a[i][k] * b[k][j];
+		}
+	memcpy(r, t, sizeof t);
+}
+
+static void proj3(const view3d *v, const double p[3], double out[3])
+{
+	double w[4];
+	for (int i = 0; i < 4; i++)
+		w[i] = v->M[i][0] * p[0] + v->M[i][1] * p[1] + v->M[i][2] * p[2] + v->M[i][3];
+	out[0] = w[0] / w[3];
+	out[1] = w[1] / w[3];
+	out[2] = w[2] / w[3];
+}
+
+/* projected view coordinates to page points */
+static double P3X(const view3d *v, double x) { return v->ox + (x + 0.095) / 0.185 * v->side; }
+static double P3Y(const view3d *v, double y) { return v->oy + v->side - (y + 0.095) / 0.185 * v->side; }
+
+static double norm_angle(double a)
+{
+	a = fmod(a + 180, 360);
+	if (a < 0)
+		a += 360;
+	return a - 180;
+}
+
+static void cross3(const double a[3], const double b[3], double r[3])
+{
+	r[0] = a[1] * b[2] - a[2] * b[1];
+	r[1] = a[2] * b[0] - a[0] * b[2];
+	r[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+static void unit3(double v[3])
+{
+	double n = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+	for (int i = 0; i < 3; i++)
+		v[i] /= n;
+}
+
+static void limits3d(const pl_axes *a, int axis, double *lo, double *hi)
+{
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (size_t k = 0; k < a->n; k++) {
+		const artist *r = &a->a[k];
+		if (r->kind != A_SURFACE)
+			continue;
+		const double *d = axis == 0 ? r->x : axis == 1 ? r->y : r->z;
+		for (size_t i = 0; i < r->rows * r->cols; i++)
+			if (isfinite(d[i])) {
+				*lo = fmin(*lo, d[i]);
+				*hi = fmax(*hi, d[i]);
+			}
+	}
+	if (!(*lo <= *hi)) {
+		*lo = 0;
+		*hi = 1;
+	}
+	if (*lo == *hi) {
+		double d = *lo == 0 ? 0.05 : 0.05 * fabs(*lo);
+		*lo -= d;
+		*hi += d;
+	}
+}
+
+static void setup3d(pl_axes *a, view3d *v)
+{
+	memset(v, 0, sizeof *v);
+	/* limits: margins 0.05 on x and y, none on z (matplotlib's perspective default) */
+	for (int i = 0; i < 3; i++) {
+		int set = i == 0 ? a->xlim_set : i == 1 ? a->ylim_set : a->zlim_set;
+		const double *lim = i == 0 ? a->xlim : i == 1 ? a->ylim : a->zlim;
+		if (set) {
+			v->lo[i] = lim[0];
+			v->hi[i] = lim[1];
+			continue;
+		}
+		double lo, hi;
+		limits3d(a, i, &lo, &hi);
+		double m = i < 2 ? (hi - lo) * 0.05 : 0;
+		v->lo[i] = lo - m;
+		v->hi[i] = hi + m;
+	}
+	a->vx[0] = v->lo[0];
+	a->vx[1] = v->hi[0];
+	a->vy[0] = v->lo[1];
+	a->vy[1] = v->hi[1];
+	/* the box aspect (4, 4, 3), normalised as set_box_aspect does, times zoom */
+	double asp[3] = {4, 4, 3}, nrm = sqrt(16 + 16 + 9);
+	for (int i = 0; i < 3; i++)
+		asp[i] *= 1.8294640721620434 * a->zoom / nrm;
+	double worldM[4][4] = {{0}};
+	for (int i = 0; i < 3; i++) {
+		double d = (v->hi[i] - v->lo[i]) / asp[i];
+		worldM[i][i] = 1 / d;
+		worldM[i][3] = -v->lo[i] / d;
+	}
+	worldM[3][3] = 1;
+	double R[3], eye[3], ps[3];
+	double el = norm_angle(a->elev) * M_PI / 180, az = norm_angle(a->azim) * M_PI / 180;
+	const double dist = 10;
+	ps[0] = cos(el) * cos(az);
+	ps[1] = cos(el) * sin(az);
+	ps[2] = sin(el);
+	for (int i = 0; i < 3; i++) {
+		R[i] = 0.5 * asp[i];
+		eye[i] = R[i] + dist * ps[i]; /* focal length 1 */
+	}
+	double V[3] = {0, 0, fabs(el) > 0.5 * M_PI ? -1 : 1};
+	double n[3] = {eye[0] - R[0], eye[1] - R[1], eye[2] - R[2]}, u[3], w[3];
+	unit3(n);
+	cross3(V, n, u);
+	unit3(u);
+	cross3(n, u, w);
+	double Mr[4][4] = {{u[0], u[1], u[2], 0}, {w[0], w[1], w[2], 0}, {n[0], n[1], n[2], 0}, {0, 0, 0, 1}};
+	double Mt[4][4] = {{1, 0, 0, -eye[0]}, {0, 1, 0, -eye[1]}, {0, 0, 1, -eye[2]}, {0, 0, 0, 1}};
+	double viewM[4][4], M0[4][4];
+	mat4_mul(viewM, Mr, Mt);
+	mat4_mul(M0, viewM, worldM);
+	/* perspective with zfront -10, zback 10, focal length 1 */
+	double projM[4][4] = {{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 0, -10}, {0, 0, -1, 0}};
+	mat4_mul(v->M, projM, M0);
+	/* the padded box and which of each pair of faces is further away */
+	for (int i = 0; i < 3; i++) {
+		v->centers[i] = 0.5 * (v->hi[i] + v->lo[i]);
+		v->deltas[i] = (v->hi[i] - v->lo[i]) / 12;
+		v->mins[i] = v->lo[i] - 0.25 * v->deltas[i];
+		v->maxs[i] = v->hi[i] + 0.25 * v->deltas[i];
+	}
+	static const int cube[8][3] = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}, {0, 0, 1}, {1, 0, 1}, {1, 1, 1}, {0, 1, 1}};
+	for (int k = 0; k < 8; k++) {
+		double p[3];
+		for (int i = 0; i < 3; i++)
+			p[i] = cube[k][i] ? v->maxs[i] : v->mins[i];
+		proj3(v, p, v->tc[k]);
+	}
+	static const int planes[6][4] = {{0, 3, 7, 4}, {1, 2, 6, 5}, {0, 1, 5, 4}, {3, 2, 6, 7}, {0, 1, 2, 3}, {4, 5, 6, 7}};
+	for (int i = 0; i < 3; i++) {
+		double z0 = 0, z1 = 0;
+		for (int k = 0; k < 4; k++) {
+			z0 += v->tc[planes[2 * i][k]][2];
+			z1 += v->tc[planes[2 * i + 1][k]][2];
+		}
+		v->highs[i] = z0 / 4 < z1 / 4;
+	}
+	/* the axes box made square, centred (Axes3D.apply_aspect) */
+	v->side = fmin(a->bw, a->bh);
+	v->ox = a->bx + (a->bw - v->side) / 2;
+	v->oy = a->by + (a->bh - v->side) / 2;
+}
+
+void pl_axes3d_proj(pl_axes *a, double M[4][4])
+{
+	view3d v;
+	setup3d(a, &v);
+	memcpy(M, v.M, sizeof v.M);
+}
+
+static void line3(ctx *c, const view3d *v, const double p[3], const double q[3])
+{
+	double a[3], b[3];
+	proj3(v, p, a);
+	proj3(v, q, b);
+	cairo_move_to(c->cr, P3X(v, a[0]), P3Y(v, a[1]));
+	cairo_line_to(c->cr, P3X(v, b[0]), P3Y(v, b[1]));
+}
+
+static void draw_axis3d(ctx *c, pl_axes *a, const view3d *v, int index)
+{
+	cairo_t *cr = c->cr;
+	static const int juggled[3][3] = {{1, 0, 2}, {0, 1, 2}, {0, 2, 1}};
+	static const int tickdirs[3] = {1, 0, 0};
+	double minmax[3], maxmin[3];
+	for (int i = 0; i < 3; i++) {
+		minmax[i] = v->highs[i] ? v->maxs[i] : v->mins[i];
+		maxmin[i] = v->highs[i] ? v->mins[i] : v->maxs[i];
+	}
+	double e1[3], e2[3];
+	memcpy(e1, minmax, sizeof e1);
+	e1[juggled[index][0]] = maxmin[juggled[index][0]];
+	memcpy(e2, e1, sizeof e2);
+	e2[juggled[index][1]] = maxmin[juggled[index][1]];
+	pl_rgba black = {0, 0, 0, 1};
+	/* the axis line */
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_set_line_width(cr, 0.75);
+	line3(c, v, e1, e2);
+	cairo_stroke(cr);
+	double pe1[3], pe2[3];
+	proj3(v, e1, pe1);
+	proj3(v, e2, pe2);
+	/* rough points-to-data scale, as axis3d estimates it */
+	double deltas_per_point = 48 / (v->side + v->side);
+	int axmask[3] = {1, 1, 1};
+	axmask[index] = 0;
+	/* the label */
+	const char *label = index == 0 ? a->xlabel : index == 1 ? a->ylabel : a->zlabel;
+	if (label) {
+		double l[3];
+		for (int i = 0; i < 3; i++) {
+			l[i] = 0.5 * (e1[i] + e2[i]);
+			double d = (4.0 + 21.0) * deltas_per_point * v->deltas[i];
+			if (axmask[i])
+				l[i] += copysign(1, l[i] - v->centers[i]) * d;
+		}
+		double pl[3];
+		proj3(v, l, pl);
+		double angle = 0;
+		int rotate = index == 2 && !isnan(a->zlabel_rot) ? 0 : strlen(label) > 4;
+		if (rotate) {
+			double deg = atan2(pe2[1] - pe1[1], pe2[0] - pe1[0]) * 180 / M_PI;
+			deg = fmod(deg + 180, 180);
+			if (deg < 0)
+				deg += 180;
+			if (deg > 90)
+				deg -= 180;
+			angle = deg * M_PI / 180;
+		} else if (index == 2 && !isnan(a->zlabel_rot)) {
+			angle = a->zlabel_rot * M_PI / 180;
+		}
+		pl_tl *t = pl_tl_layout(c->pc, label, FS);
+		cairo_save(cr);
+		cairo_translate(cr, P3X(v, pl[0]), P3Y(v, pl[1]));
+		cairo_rotate(cr, -angle);
+		pl_tl_draw(cr, c->pc, t, -t->width / 2, (t->ascent - t->descent) / 2, 0, black);
+		cairo_restore(cr);
+		pl_tl_free(t);
+		free(t);
+	}
+	/* ticks: AutoLocator with the 2-D x axis's tick space */
+	double lo = v->lo[index], hi = v->hi[index];
+	int space = (int)floor(v->side / (FS * 3));
+	int nbins = space < 1 ? 1 : space > 9 ? 9 : space;
+	double tv[64];
+	size_t nt = pl_ticks_auto(lo, hi, nbins, tv, 64);
+	char *labels[64], offset[96];
+	pl_format_ticks(tv, nt, lo, hi, labels, offset, sizeof offset);
+	double tol = (hi - lo) * 1e-10;
+	/* grid lines where the panes meet, then the ticks */
+	cairo_set_source_rgb(cr, 0xb0 / 255.0, 0xb0 / 255.0, 0xb0 / 255.0);
+	cairo_set_line_width(cr, 0.8);
+	for (size_t k = 0; k < nt; k++) {
+		if (tv[k] < lo - tol || tv[k] > hi + tol)
+			continue;
+		double p0[3], p1[3], p2[3];
+		memcpy(p1, minmax, sizeof p1);
+		p1[index] = tv[k];
+		memcpy(p0, p1, sizeof p0);
+		memcpy(p2, p1, sizeof p2);
+		int i2 = (index + 1) % 3, i1 = (index + 2) % 3; /* index-2 and index-1, mod 3 */
+		p0[i2] = maxmin[i2];
+		p2[i1] = maxmin[i1];
+		line3(c, v, p0, p1);
+		cairo_stroke(cr);
+		line3(c, v, p1, p2);
+		cairo_stroke(cr);
+	}
+	int td = tickdirs[index];
+	double tickdelta = v->highs[td] ? v->deltas[td] : -v->deltas[td];
+	double out_td = e1[td] + 0.1 * tickdelta, in_td = e1[td] - 0.2 * tickdelta;
+	for (size_t k = 0; k < nt; k++) {
+		if (tv[k] < lo - tol || tv[k] > hi + tol) {
+			free(labels[k]);
+			continue;
+		}
+		double pos[3];
+		memcpy(pos, e1, sizeof pos);
+		pos[index] = tv[k];
+		pos[td] = out_td;
+		double q1[3], q2[3];
+		proj3(v, pos, q1);
+		pos[td] = in_td;
+		proj3(v, pos, q2);
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		cairo_set_line_width(cr, 0.8);
+		cairo_move_to(cr, P3X(v, q1[0]), P3Y(v, q1[1]));
+		cairo_line_to(cr, P3X(v, q2[0]), P3Y(v, q2[1]));
+		cairo_stroke(cr);
+		pos[td] = e1[td];
+		for (int i = 0; i < 3; i++)
+			if (axmask[i])
+				pos[i] += copysign(1, pos[i] - v->centers[i]) * (3.5 + 8.0) * deltas_per_point * v->deltas[i];
+		double ql[3];
+		proj3(v, pos, ql);
+		pl_tl *t = pl_tl_layout(c->pc, labels[k], FS);
+		draw_text_at(c, t, P3X(v, ql[0]), P3Y(v, ql[1]), 'c', 't', 0, black);
+		pl_tl_free(t);
+		free(t);
+		free(labels[k]);
+	}
+	if (offset[0]) {
+		/* the offset or scale of the tick labels, past the axis line's far end */
+		pl_tl *t = pl_tl_layout(c->pc, offset, FS);
+		double far[3];
+		proj3(v, e2, far);
+		draw_text_at(c, t, P3X(v, far[0]), P3Y(v, far[1]) - 4, 'c', 'b', 0, black);
+		pl_tl_free(t);
+		free(t);
+	}
+}
+
+typedef struct poly3 {
+	double depth;
+	size_t first, n;  /* vertices in the shared buffer */
+	pl_rgba color;
+} poly3;
+
+static int by_depth_desc(const void *p, const void *q)
+{
+	const poly3 *a = p, *b = q;
+	return a->depth > b->depth ? -1 : a->depth < b->depth;
+}
+
+/* plot_surface: patches of rstride × cstride cells (at most 50 × 50 patches), coloured by mean z */
+static void draw_surface(ctx *c, const view3d *v, const artist *r)
+{
+	size_t rows = r->rows, cols = r->cols;
+	if (rows < 2 || cols < 2)
+		return;
+	size_t rs = (rows + 49) / 50, cs = (cols + 49) / 50;
+	if (rs < 1)
+		rs = 1;
+	if (cs < 1)
+		cs = 1;
+	poly3 *ps = NULL;
+	size_t np = 0, capp = 0;
+	double *vx = NULL, *vy = NULL;
+	size_t nv = 0, capx = 0, capy = 0;
+	double *zavg = NULL;
+	size_t capz = 0;
+	for (size_t i0 = 0; i0 + 1 < rows; i0 += rs) {
+		size_t i1 = i0 + rs < rows - 1 ? i0 + rs : rows - 1;
+		for (size_t j0 = 0; j0 + 1 < cols; j0 += cs) {
+			size_t j1 = j0 + cs < cols - 1 ? j0 + cs : cols - 1;
+			/* the patch's perimeter, as _array_perimeter walks it */
+			size_t idx[512], m = 0;
+			for (size_t j = j0; j < j1 && m < 512; j++)
+				idx[m++] = i0 * cols + j;
+			for (size_t i = i0; i < i1 && m < 512; i++)
+				idx[m++] = i * cols + j1;
+			for (size_t j = j1; j > j0 && m < 512; j--)
+				idx[m++] = i1 * cols + j;
+			for (size_t i = i1; i > i0 && m < 512; i--)
+				idx[m++] = i * cols + j0;
+			double zs = 0, ds = 0;
+			int ok = 1;
+			NB_GROW(ps, capp, np + 1);
+			poly3 *p = &ps[np];
+			p->first = nv;
+			p->n = m;
+			for (size_t k = 0; k < m; k++) {
+				double q[3] = {r->x[idx[k]], r->y[idx[k]], r->z[idx[k]]}, o[3];
+				if (!isfinite(q[0]) || !isfinite(q[1]) || !isfinite(q[2]))
+					ok = 0;
+				proj3(v, q, o);
+				NB_GROW(vx, capx, nv + 1);
+				NB_GROW(vy, capy, nv + 1);
+				vx[nv] = P3X(v, o[0]);
+				vy[nv] = P3Y(v, o[1]);
+				nv++;
+				zs += q[2];
+				ds += o[2];
+			}
+			if (!ok) {
+				nv = p->first;
+				continue;
+			}
+			p->depth = ds / (double)m;
+			NB_GROW(zavg, capz, np + 1);
+			zavg[np] = zs / (double)m;
+			np++;
+		}
+	}
+	double zlo = INFINITY, zhi = -INFINITY;
+	for (size_t k = 0; k < np; k++) {
+		zlo = fmin(zlo, zavg[k]);
+		zhi = fmax(zhi, zavg[k]);
+	}
+	for (size_t k = 0; k < np; k++) {
+		if (r->cmap)
+			ps[k].color = pl_cmap_at(r->cmap, zhi > zlo ? (zavg[k] - zlo) / (zhi - zlo) : 0);
+		else
+			ps[k].color = r->color;
+		ps[k].color.a *= r->st.alpha;
+	}
+	qsort(ps, np, sizeof *ps, by_depth_desc);
+	cairo_t *cr = c->cr;
+	for (size_t k = 0; k < np; k++) {
+		const poly3 *p = &ps[k];
+		for (size_t q = 0; q < p->n; q++) {
+			if (q == 0)
+				cairo_move_to(cr, vx[p->first + q], vy[p->first + q]);
+			else
+				cairo_line_to(cr, vx[p->first + q], vy[p->first + q]);
+		}
+		cairo_close_path(cr);
+		cairo_set_source_rgba(cr, p->color.r, p->color.g, p->color.b, p->color.a);
+		cairo_fill(cr);
+	}
+	free(ps);
+	free(vx);
+	free(vy);
+	free(zavg);
+}
+
+static void draw_axes3d(ctx *c, pl_axes *a)
+{
+	view3d v;
+	setup3d(a, &v);
+	/* the square box is the axes' extent from now on (tight layouts include it) */
+	a->bx = v.ox;
+	a->by = v.oy;
+	a->bw = a->bh = v.side;
+	cairo_t *cr = c->cr;
+	/* panes: the far face of each pair, filled and edged with their colour at alpha 0.5 */
+	static const int planes[6][4] = {{0, 3, 7, 4}, {1, 2, 6, 5}, {0, 1, 5, 4}, {3, 2, 6, 7}, {0, 1, 2, 3}, {4, 5, 6, 7}};
+	static const double pane_grey[3] = {0.95, 0.90, 0.925};
+	for (int i = 0; i < 3; i++) {
+		const int *pl = planes[2 * i + (v.highs[i] ? 1 : 0)];
+		for (int k = 0; k < 4; k++) {
+			double x = P3X(&v, v.tc[pl[k]][0]), y = P3Y(&v, v.tc[pl[k]][1]);
+			if (k == 0)
+				cairo_move_to(cr, x, y);
+			else
+				cairo_line_to(cr, x, y);
+		}
+		cairo_close_path(cr);
+		cairo_set_source_rgba(cr, pane_grey[i], pane_grey[i], pane_grey[i], 0.5);
+		cairo_fill_preserve(cr);
+		cairo_set_line_width(cr, 1.0);
+		cairo_stroke(cr);
+	}
+	for (int i = 0; i < 3; i++)
+		draw_axis3d(c, a, &v, i);
+	for (size_t k = 0; k < a->n; k++)
+		if (a->a[k].kind == A_SURFACE)
+			draw_surface(c, &v, &a->a[k]);
+	if (a->title) {
+		pl_tl *t = pl_tl_layout(c->pc, a->title, TITLE_FS);
+		draw_text_at(c, t, a->bx + a->bw / 2, v.oy - TITLE_PAD, 'c', 'b', 0, (pl_rgba){0, 0, 0, 1});
+		pl_tl_free(t);
+		free(t);
+	}
+}
+
 /* ---------------------------------------------------------------- output */
+
+void pl_figure_tight(pl_figure *f, int on) { f->tight = on; }
+
+/*
+ * The page: the whole figure, or with tight cropping the ink of everything
+ * drawn plus 0.1 in on each side (matplotlib's bbox_inches='tight',
+ * pad_inches=0.1).  Points; (x0, y0) is the page's top left in figure space.
+ */
+void pl_figure_layout_tight(pl_figure *f, int on) { f->layout_tight = on; }
+
+/* The ink of axes i (all axes: i = -1) drawn with the current layout, in points. */
+static int ink_of(pl_figure *f, long i, double *x0, double *y0, double *x1, double *y1)
+{
+	cairo_rectangle_t ext = {-f->w_in * 72, -f->h_in * 72, 3 * f->w_in * 72, 3 * f->h_in * 72};
+	cairo_surface_t *rec = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &ext);
+	cairo_t *cr = cairo_create(rec);
+	f->measuring = 1;
+	f->only = i;
+	render(f, cr, 1, 0);
+	f->measuring = 0;
+	f->only = -1;
+	cairo_destroy(cr);
+	double w, h;
+	cairo_recording_surface_ink_extents(rec, x0, y0, &w, &h);
+	cairo_surface_destroy(rec);
+	if (!(w > 0 && h > 0))
+		return 0;
+	*x1 = *x0 + w;
+	*y1 = *y0 + h;
+	/* matplotlib's tight boxes include every axes' box, drawn or not */
+	for (size_t k = 0; k < f->nax; k++) {
+		const pl_axes *a = f->ax[k];
+		if (i >= 0 && (long)k != i)
+			continue;
+		*x0 = fmin(*x0, a->bx);
+		*y0 = fmin(*y0, a->by);
+		*x1 = fmax(*x1, a->bx + a->bw);
+		*y1 = fmax(*y1, a->by + a->bh);
+	}
+	return 1;
+}
+
+/*
+ * matplotlib's tight_layout (pad 1.08 × the font size, w_pad = h_pad = pad):
+ * each axes' drawing is measured against its grid cell, and the margins and
+ * spaces are set so that nothing overhangs the figure or its neighbours.
+ * Run twice, as a Jupyter figure with layout='tight' is drawn twice.
+ */
+static void tight_layout(pl_figure *f)
+{
+	double W = f->w_in * 72, H = f->h_in * 72, pad = 1.08 * FS;
+	if (!f->nax)
+		return;
+	int rows = f->ax[0]->rows, cols = f->ax[0]->cols;
+	f->fixed = 1;
+	f->fl = 0.125 * W;
+	f->fr = 0.1 * W;
+	f->fb = 0.11 * H;
+	f->ft = 0.12 * H;
+	f->fwsp = 0.2;
+	f->fhsp = 0.2;
+	for (int iter = 0; iter < 2; iter++) {
+		double ml = 0, mr = 0, mt = 0, mb = 0, gapw = 0, gaph = 0;
+		double *ol = nb_xcalloc((size_t)(rows * cols), sizeof *ol), *or_ = nb_xcalloc((size_t)(rows * cols), sizeof *or_);
+		double *ot = nb_xcalloc((size_t)(rows * cols), sizeof *ot), *ob = nb_xcalloc((size_t)(rows * cols), sizeof *ob);
+		for (size_t i = 0; i < f->nax; i++) {
+			pl_axes *a = f->ax[i];
+			double x0, y0, x1, y1;
+			if (a->rows != rows || a->cols != cols || !ink_of(f, (long)i, &x0, &y0, &x1, &y1))
+				continue;
+			int k = a->index;
+			ol[k] = a->cellx - x0;
+			or_[k] = x1 - (a->cellx + a->cellw);
+			ot[k] = a->celly - y0;
+			ob[k] = y1 - (a->celly + a->cellh);
+		}
+		for (int r = 0; r < rows; r++)
+			for (int col = 0; col < cols; col++) {
+				int k = r * cols + col;
+				if (col == 0)
+					ml = fmax(ml, ol[k]);
+				if (col == cols - 1)
+					mr = fmax(mr, or_[k]);
+				if (r == 0)
+					mt = fmax(mt, ot[k]);
+				if (r == rows - 1)
+					mb = fmax(mb, ob[k]);
+				if (col + 1 < cols)
+					gapw = fmax(gapw, or_[k] + ol[k + 1]);
+				if (r + 1 < rows)
+					gaph = fmax(gaph, ob[k] + ot[k + cols]);
+			}
+		free(ol);
+		free(or_);
+		free(ot);
+		free(ob);
+		f->fl = ml + pad;
+		f->fr = mr + pad;
+		f->ft = mt + pad;
+		f->fb = mb + pad;
+		if (f->suptitle)
+			f->ft += TITLE_FS * 1.5;
+		double wspace = gapw + pad, hspace = gaph + pad;
+		double aw = (W - f->fl - f->fr - wspace * (cols - 1)) / cols;
+		double ah = (H - f->ft - f->fb - hspace * (rows - 1)) / rows;
+		if (!(aw > 10 && ah > 10)) {
+			/* the drawing cannot fit: keep matplotlib's defaults */
+			f->fixed = 0;
+			return;
+		}
+		f->fwsp = cols > 1 ? wspace / aw : 0.2;
+		f->fhsp = rows > 1 ? hspace / ah : 0.2;
+	}
+}
+
+static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
+{
+	if (f->layout_tight && !f->fixed)
+		tight_layout(f);
+	*x0 = 0;
+	*y0 = 0;
+	*w = f->w_in * 72;
+	*h = f->h_in * 72;
+	if (!f->tight)
+		return;
+	double ix0, iy0, ix1, iy1;
+	if (!ink_of(f, -1, &ix0, &iy0, &ix1, &iy1))
+		return;
+	double ix = ix0, iy = iy0, iw = ix1 - ix0, ih = iy1 - iy0;
+	const double pad = 7.2;
+	*x0 = ix - pad;
+	*y0 = iy - pad;
+	*w = iw + 2 * pad;
+	*h = ih + 2 * pad;
+}
 
 int pl_write_png(pl_figure *f, const char *path)
 {
-	int w = (int)lrint(f->w_in * f->dpi), h = (int)lrint(f->h_in * f->dpi);
+	double x0, y0, pw, ph;
+	page_box(f, &x0, &y0, &pw, &ph);
+	double sc = f->dpi / 72.0;
+	int w = (int)lrint(pw * sc), h = (int)lrint(ph * sc);
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 	cairo_t *cr = cairo_create(s);
-	double sc = f->dpi / 72.0;
 	cairo_scale(cr, sc, sc);
+	cairo_translate(cr, -x0, -y0);
 	render(f, cr, sc, 1);
 	cairo_destroy(cr);
 	cairo_status_t st = cairo_surface_write_to_png(s, path);
@@ -2599,7 +3284,9 @@ int pl_write_png(pl_figure *f, const char *path)
 
 int pl_write_pdf(pl_figure *f, const char *path)
 {
-	cairo_surface_t *s = cairo_pdf_surface_create(path, f->w_in * 72, f->h_in * 72);
+	double x0, y0, pw, ph;
+	page_box(f, &x0, &y0, &pw, &ph);
+	cairo_surface_t *s = cairo_pdf_surface_create(path, pw, ph);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(s);
 		errno = EIO;
@@ -2609,6 +3296,7 @@ int pl_write_pdf(pl_figure *f, const char *path)
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z");
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "nbrun");
 	cairo_t *cr = cairo_create(s);
+	cairo_translate(cr, -x0, -y0);
 	render(f, cr, 1, 0);
 	cairo_destroy(cr);
 	cairo_surface_finish(s);
@@ -2623,13 +3311,16 @@ int pl_write_pdf(pl_figure *f, const char *path)
 
 int pl_write_svg(pl_figure *f, const char *path)
 {
-	cairo_surface_t *s = cairo_svg_surface_create(path, f->w_in * 72, f->h_in * 72);
+	double x0, y0, pw, ph;
+	page_box(f, &x0, &y0, &pw, &ph);
+	cairo_surface_t *s = cairo_svg_surface_create(path, pw, ph);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(s);
 		errno = EIO;
 		return -1;
 	}
 	cairo_t *cr = cairo_create(s);
+	cairo_translate(cr, -x0, -y0);
 	render(f, cr, 1, 0);
 	cairo_destroy(cr);
 	cairo_surface_finish(s);

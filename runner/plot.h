@@ -126,6 +126,23 @@ void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, co
 void pl_streamplot(pl_axes *a, const double *x, size_t nx, const double *y, size_t ny, const double *u,
 		   const double *v, double density, double arrowsize, const pl_style *s);
 
+/*
+ * 3-D axes (matplotlib's mplot3d, perspective): view elevation and azimuth
+ * in degrees, zoom as set_box_aspect(None, zoom=...).  The z label is drawn
+ * at `rotation` degrees, or NAN for matplotlib's rule (along the axis when
+ * longer than four characters).
+ */
+void pl_axes3d(pl_axes *a, double elev, double azim, double zoom);
+void pl_set_zlabel(pl_axes *a, const char *s, double rotation);
+void pl_set_zlim(pl_axes *a, double lo, double hi);
+/* The view's projection matrix (matplotlib's Axes3D.get_proj()), for tests. */
+void pl_axes3d_proj(pl_axes *a, double M[4][4]);
+/* A surface over the grid (x, y, z all rows × cols), as plot_surface: up to
+ * 50 × 50 patches, each coloured by the colormap at its mean z (or in the
+ * style's colour when cmap is NULL).  cmap must outlive the figure. */
+void pl_surface(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
+		const pl_cmap *cmap, const pl_style *s);
+
 /* The vertices of layer number `layer` of an axes (a line, or a streamplot's
  * lines separated by NaN points), for tests and tools; 0 if there is none. */
 size_t pl_layer_path(const pl_axes *a, size_t layer, const double **x, const double **y);
@@ -134,6 +151,10 @@ size_t pl_layer_path(const pl_axes *a, size_t layer, const double **x, const dou
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
 
 /* Output; the same drawing code for every format.  0, or -1 with errno. */
+/* Crop the output to the drawing plus 0.1 in (matplotlib's bbox_inches='tight'). */
+void pl_figure_tight(pl_figure *f, int on);
+/* Fit margins and spaces to the drawing (matplotlib's layout='tight'). */
+void pl_figure_layout_tight(pl_figure *f, int on);
 int pl_write_png(pl_figure *f, const char *path);
 int pl_write_pdf(pl_figure *f, const char *path);
 int pl_write_svg(pl_figure *f, const char *path);

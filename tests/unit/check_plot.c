@@ -2,7 +2,8 @@
  * check_plot.c - the figure library: ticks and labels against matplotlib
  * (tests/fixtures/tick_cases.tsv, gen_ticks.py), colours and format
  * strings, math layout, streamlines against matplotlib (stream_cases.tsv,
- * gen_stream.py), and byte-identical output in every format.
+ * gen_stream.py), 3-D projections against mplot3d (view3d_cases.tsv,
+ * gen_view3d.py), and byte-identical output in every format.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -237,6 +238,43 @@ START_TEST(streamlines_like_matplotlib)
 }
 END_TEST
 
+START_TEST(view3d_like_matplotlib)
+{
+	char *path = test_path("fixtures/view3d_cases.tsv");
+	char *text = nb_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	free(path);
+	char *save = NULL;
+	int cases = 0;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		double f[25];
+		char *p = line;
+		for (int i = 0; i < 25; i++)
+			f[i] = strtod(p, &p);
+		pl_figure *fig = pl_figure_new(6.4, 4.8, 100);
+		pl_axes *a = pl_subplot(fig, 1, 1, 0);
+		pl_axes3d(a, f[0], f[1], f[2]);
+		double x[4] = {f[3], f[4], f[3], f[4]}, y[4] = {f[5], f[5], f[6], f[6]}, z[4] = {f[7], f[8], f[8], f[7]};
+		pl_style st;
+		pl_style_init(&st);
+		pl_surface(a, x, y, z, 2, 2, NULL, &st);
+		double M[4][4];
+		pl_axes3d_proj(a, M);
+		for (int i = 0; i < 16; i++) {
+			double want = f[9 + i], got = M[i / 4][i % 4];
+			ck_assert_msg(fabs(got - want) <= 1e-12 * (1 + fabs(want)), "view %g/%g: M[%d][%d] is %.17g, matplotlib %.17g",
+				      f[0], f[1], i / 4, i % 4, got, want);
+		}
+		pl_figure_free(fig);
+		cases++;
+	}
+	ck_assert_int_eq(cases, 5);
+	free(text);
+}
+END_TEST
+
 static pl_figure *sample_figure(void)
 {
 	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
@@ -302,6 +340,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, colors_and_formats);
 	tcase_add_test(tc, math_layout);
 	tcase_add_test(tc, streamlines_like_matplotlib);
+	tcase_add_test(tc, view3d_like_matplotlib);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
 	return s;
