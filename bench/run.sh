@@ -21,6 +21,8 @@ SHARED=${NBRUN_SHARED:-../shared}
 need=""
 [ -x /usr/bin/time ] || need="$need time"
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need="$need python3-torch python3-numpy"
+command -v jupyter-nbconvert > /dev/null || need="$need jupyter-nbconvert python3-ipykernel"
+/usr/bin/python3 -c 'import matplotlib, scipy' 2>/dev/null || need="$need python3-matplotlib python3-scipy"
 if [ -n "$need" ]; then
 	SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 	echo "bench: installing$need"
@@ -54,6 +56,16 @@ pt_t=$1; pt_m=$2
 pt_loop=$(sed -n 's/.*"train_seconds": \([0-9.]*\).*/\1/p' "$TMP/torch_dd.stdout")
 ratio=$(awk -v a="$pt_t" -v b="$nb_t" 'BEGIN { printf "%.0f", a / b }')
 loop_ratio=$(awk -v a="$pt_loop" -v b="$nb_t" 'BEGIN { printf "%.0f", a / b }')
+# whole notebooks: nbrun (PNG and PDF figures, report) against Jupyter executing the original
+NOTEBOOKS="intro_gradients gradient_flow"
+for nb in $NOTEBOOKS; do
+	echo "bench: notebook $nb ($RUNS runs each)"
+	cp "$SHARED/reference/jupyter/$nb.ipynb" "$TMP/$nb.ipynb"
+	set -- $(measure "nbrun_$nb" ./nbrun -q -o "$TMP/out" "notebooks/$nb.yaml")
+	eval "nb_${nb}_t=\$1; nb_${nb}_m=\$2"
+	set -- $(measure "jupyter_$nb" jupyter-nbconvert --to notebook --execute --output "$TMP/$nb.out.ipynb" "$TMP/$nb.ipynb")
+	eval "ju_${nb}_t=\$1; ju_${nb}_m=\$2"
+done
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 cores=$(nproc)
 {
@@ -79,5 +91,20 @@ cores=$(nproc)
 	echo "nbrun is ${ratio}× faster than the PyTorch script, and ${loop_ratio}× faster than its training loop"
 	echo "alone. nbrun trains in float64 (PyTorch in float32) and needs only the test set's 2×2"
 	echo "sufficient statistics per step for the risk."
+	echo
+	echo "## Whole notebooks"
+	echo
+	echo "Each port run by nbrun (every figure as PNG and PDF, checks, the markdown report) against"
+	echo "\`jupyter nbconvert --to notebook --execute\` running the original (inline PNG figures)."
+	echo
+	echo "| notebook | nbrun | Jupyter | speed-up | nbrun memory | Jupyter memory |"
+	echo "|---|---|---|---|---|---|"
+	for nb in $NOTEBOOKS; do
+		eval "a=\$nb_${nb}_t; am=\$nb_${nb}_m; b=\$ju_${nb}_t; bm=\$ju_${nb}_m"
+		r=$(awk -v a="$b" -v b="$a" 'BEGIN { printf "%.0f", a / b }')
+		echo "| $nb | ${a} s | ${b} s | ${r}× | ${am} MiB | ${bm} MiB |"
+	done
+	echo
+	echo "Jupyter's peak memory is its client process's; the kernel runs in a child process."
 } > "$OUT"
 cat "$OUT"

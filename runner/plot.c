@@ -1817,13 +1817,46 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 			cells[start[b] + fill[b]++] = k;
 	double lev0 = r->levels[0], levn = r->levels[nl - 1];
 	cairo_t *cr = c->cr;
+	int xdir, ydir, rect = rectilinear(r, &xdir, &ydir);
 	for (size_t b = 0; b < nb; b++) {
 		double lo = r->levels[b];
 		/* opaque bands reach over the next band, which is painted on top: no seam shows between them */
 		double hi = opaque && b + 2 < nl ? r->levels[b + 2] : r->levels[b + 1];
 		cairo_new_path(cr);
-		for (size_t q = start[b]; q < start[b + 1]; q++) {
-			size_t k = cells[q], i = k / (cols - 1), j = k % (cols - 1);
+		/* cells wholly inside the band are joined along their row into one
+		 * polygon (a rectangle on rectilinear grids): far smaller paths */
+		long run_i = -1, run_j0 = 0, run_j1 = -1;
+		for (size_t q = start[b]; q <= start[b + 1]; q++) {
+			size_t k = q < start[b + 1] ? cells[q] : 0, i = k / (cols - 1), j = k % (cols - 1);
+			int full = 0;
+			if (q < start[b + 1]) {
+				double z0 = r->z[i * cols + j], z1 = r->z[i * cols + j + 1], z2 = r->z[(i + 1) * cols + j + 1],
+				       z3 = r->z[(i + 1) * cols + j];
+				full = z0 >= lo && z1 >= lo && z2 >= lo && z3 >= lo && z0 <= hi && z1 <= hi && z2 <= hi && z3 <= hi;
+			}
+			if (run_i >= 0 && (!full || (long)i != run_i || (long)j != run_j1 + 1)) {
+				size_t ri = (size_t)run_i, a0 = (size_t)run_j0, a1 = (size_t)run_j1 + 1;
+				cairo_move_to(cr, X(a, r->x[ri * cols + a0]), Y(a, r->y[ri * cols + a0]));
+				for (size_t jj = rect ? a1 : a0 + 1; jj <= a1; jj += rect ? 1 : 1)
+					cairo_line_to(cr, X(a, r->x[ri * cols + jj]), Y(a, r->y[ri * cols + jj]));
+				for (size_t jj = a1 + 1; jj-- > a0;) {
+					if (rect && jj != a1 && jj != a0)
+						continue;
+					cairo_line_to(cr, X(a, r->x[(ri + 1) * cols + jj]), Y(a, r->y[(ri + 1) * cols + jj]));
+				}
+				cairo_close_path(cr);
+				run_i = -1;
+			}
+			if (q == start[b + 1])
+				break;
+			if (full) {
+				if (run_i < 0) {
+					run_i = (long)i;
+					run_j0 = (long)j;
+				}
+				run_j1 = (long)j;
+				continue;
+			}
 			size_t idx[4] = {i * cols + j, i * cols + j + 1, (i + 1) * cols + j + 1, (i + 1) * cols + j};
 			vpt p[4], t1[8], t2[12];
 			for (int v = 0; v < 4; v++)
