@@ -15,6 +15,7 @@
 #include <cairo.h>
 #include <errno.h>
 #include <math.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -3294,21 +3295,70 @@ static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
 	*h = ih + 2 * pad;
 }
 
+/* PNG through libpng: opaque RGB (the figure background is white), the
+ * resolution recorded as matplotlib records it, zlib level PNG_ZLEVEL. */
+#define PNG_ZLEVEL 6
+
+static int png_save(cairo_surface_t *img, const char *path, double dpi)
+{
+	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+	int stride = cairo_image_surface_get_stride(img);
+	const unsigned char *data = cairo_image_surface_get_data(img);
+	FILE *fp = fopen(path, "wb");
+	if (!fp)
+		return -1;
+	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_infop info = png ? png_create_info_struct(png) : NULL;
+	unsigned char *row = nb_xmalloc((size_t)w * 3);
+	int rc = -1;
+	if (!info)
+		goto done;
+	if (setjmp(png_jmpbuf(png)))
+		goto done;
+	png_init_io(png, fp);
+	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_uint_32 ppm = (png_uint_32)lrint(dpi / 0.0254);
+	png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
+	png_set_compression_level(png, PNG_ZLEVEL);
+	png_write_info(png, info);
+	for (int y = 0; y < h; y++) {
+		const uint32_t *src = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+		for (int x = 0; x < w; x++) {
+			/* opaque pixels: premultiplied ARGB is plain RGB */
+			uint32_t p = src[x];
+			row[3 * x] = (unsigned char)(p >> 16);
+			row[3 * x + 1] = (unsigned char)(p >> 8);
+			row[3 * x + 2] = (unsigned char)p;
+		}
+		png_write_row(png, row);
+	}
+	png_write_end(png, info);
+	rc = 0;
+done:
+	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
+	free(row);
+	if (fclose(fp) != 0)
+		rc = -1;
+	return rc;
+}
+
 int pl_write_png(pl_figure *f, const char *path)
 {
 	double x0, y0, pw, ph;
 	page_box(f, &x0, &y0, &pw, &ph);
 	double sc = f->dpi / 72.0;
 	int w = (int)lrint(pw * sc), h = (int)lrint(ph * sc);
-	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
 	cairo_t *cr = cairo_create(s);
 	cairo_scale(cr, sc, sc);
 	cairo_translate(cr, -x0, -y0);
 	render(f, cr, sc, 1);
 	cairo_destroy(cr);
-	cairo_status_t st = cairo_surface_write_to_png(s, path);
+	cairo_surface_flush(s);
+	int rc = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS ? png_save(s, path, f->dpi) : -1;
 	cairo_surface_destroy(s);
-	if (st != CAIRO_STATUS_SUCCESS) {
+	if (rc < 0) {
 		errno = EIO;
 		return -1;
 	}
