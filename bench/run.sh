@@ -105,6 +105,6 @@ cores=$(nproc)
 		echo "| $nb | ${a} s | ${b} s | ${r}× | ${am} MiB | ${bm} MiB |"
 	done
 	echo
-	echo "Jupyter's peak memory is its client process's; the kernel runs in a child process."
+	echo "Peak memory is the largest resident set of any one process GNU time waited for (for Jupyter, its client or its kernel, whichever is larger)."
 } > "$OUT"
 cat "$OUT"
