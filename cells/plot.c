@@ -18,6 +18,9 @@
 	{"label", NB_P_STRING, NB_OPTIONAL, "the legend entry ($...$ for math)", NULL},                      \
 	{"zorder", NB_P_NUMBER, NB_OPTIONAL, "drawing order: higher on top", NULL}
 
+#define WHEN_P                                                                                                    \
+	{"when", NB_P_ARRAY, NB_OPTIONAL, "draw the layer only when this is true (with frames: an expression of the frame variables)", NULL}
+
 #define LINE_PARAMS                                                                                             \
 	{"linewidth", NB_P_NUMBER, NB_OPTIONAL, "line width in points (default 1.5)", NULL},                    \
 	{"linestyle", NB_P_STRING, NB_OPTIONAL, "'-', '--', ':', '-.' or 'none'", NULL}
@@ -28,30 +31,30 @@ static const nb_param plot_p[] = {
 	{"fmt", NB_P_STRING, NB_OPTIONAL, "matplotlib format string: 'ro', 'g-', 'k--', 'b:', 'o-', '*'", NULL},
 	{"marker", NB_P_STRING, NB_OPTIONAL, "a marker: o . s ^ v < > * + x D d p h |  _", NULL},
 	{"markersize", NB_P_NUMBER, NB_OPTIONAL, "marker size in points (default 6)", NULL},
-	LINE_PARAMS, STYLE_PARAMS, {NULL}};
+	LINE_PARAMS, STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param scatter_p[] = {
 	{"x", NB_P_ARRAY, NULL, "x positions", NULL},
 	{"y", NB_P_ARRAY, NULL, "y positions", NULL},
 	{"s", NB_P_ARRAY, NB_OPTIONAL, "marker areas in points² (one, or one per point; default 36)", NULL},
 	{"marker", NB_P_STRING, NB_OPTIONAL, "the marker (default o)", NULL},
-	STYLE_PARAMS, {NULL}};
+	STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param fill_p[] = {
 	{"x", NB_P_ARRAY, NULL, "x values", NULL},
 	{"y1", NB_P_ARRAY, NULL, "one edge of the band", NULL},
 	{"y2", NB_P_ARRAY, "0", "the other edge (default 0)", NULL},
-	STYLE_PARAMS, {NULL}};
-static const nb_param hline_p[] = {{"y", NB_P_NUMBER, NULL, "the height", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
-static const nb_param vline_p[] = {{"x", NB_P_NUMBER, NULL, "the position", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
+	STYLE_PARAMS, WHEN_P, {NULL}};
+static const nb_param hline_p[] = {{"y", NB_P_NUMBER, NULL, "the height", NULL}, LINE_PARAMS, STYLE_PARAMS, WHEN_P, {NULL}};
+static const nb_param vline_p[] = {{"x", NB_P_NUMBER, NULL, "the position", NULL}, LINE_PARAMS, STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param hlines_p[] = {
 	{"y", NB_P_ARRAY, NULL, "heights", NULL}, {"xmin", NB_P_ARRAY, NULL, "left ends", NULL},
-	{"xmax", NB_P_ARRAY, NULL, "right ends", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
+	{"xmax", NB_P_ARRAY, NULL, "right ends", NULL}, LINE_PARAMS, STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param vlines_p[] = {
 	{"x", NB_P_ARRAY, NULL, "positions", NULL}, {"ymin", NB_P_ARRAY, NULL, "bottom ends", NULL},
-	{"ymax", NB_P_ARRAY, NULL, "top ends", NULL}, LINE_PARAMS, STYLE_PARAMS, {NULL}};
+	{"ymax", NB_P_ARRAY, NULL, "top ends", NULL}, LINE_PARAMS, STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param hspan_p[] = {
-	{"ymin", NB_P_NUMBER, NULL, "bottom", NULL}, {"ymax", NB_P_NUMBER, NULL, "top", NULL}, STYLE_PARAMS, {NULL}};
+	{"ymin", NB_P_NUMBER, NULL, "bottom", NULL}, {"ymax", NB_P_NUMBER, NULL, "top", NULL}, STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param vspan_p[] = {
-	{"xmin", NB_P_NUMBER, NULL, "left", NULL}, {"xmax", NB_P_NUMBER, NULL, "right", NULL}, STYLE_PARAMS, {NULL}};
+	{"xmin", NB_P_NUMBER, NULL, "left", NULL}, {"xmax", NB_P_NUMBER, NULL, "right", NULL}, STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param text_p[] = {
 	{"x", NB_P_NUMBER, NULL, "x position (data)", NULL},
 	{"y", NB_P_NUMBER, NULL, "y position (data)", NULL},
@@ -61,7 +64,7 @@ static const nb_param text_p[] = {
 	{"va", NB_P_CHOICE, "baseline", "vertical alignment", "top center bottom baseline"},
 	{"color", NB_P_STRING, NB_OPTIONAL, "the colour (default black)", NULL},
 	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
-	{NULL}};
+	WHEN_P, {NULL}};
 
 static const nb_param contour_p[] = {
 	{"X", NB_P_ARRAY, NULL, "x coordinates: a 2-D grid like Z (np.meshgrid), or one per column", NULL},
@@ -74,7 +77,7 @@ static const nb_param contour_p[] = {
 	{"linewidths", NB_P_NUMBER, NB_OPTIONAL, "line width in points (contour lines; default 1.5)", NULL},
 	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
 	{"zorder", NB_P_NUMBER, NB_OPTIONAL, "drawing order: higher on top", NULL},
-	{NULL}};
+	WHEN_P, {NULL}};
 
 static const nb_param quiver_p[] = {
 	{"X", NB_P_ARRAY, NULL, "arrow positions: x", NULL},
@@ -85,7 +88,7 @@ static const nb_param quiver_p[] = {
 	{"scale_units", NB_P_CHOICE, "width", "xy: an arrow spans (U, V)/scale in data units; width: lengths relative to the axes width", "width xy"},
 	{"scale", NB_P_NUMBER, NB_OPTIONAL, "data units per arrow length unit (default: matplotlib's autoscale)", NULL},
 	{"pivot", NB_P_CHOICE, "tail", "the point of the arrow at (X, Y)", "tail mid middle tip"},
-	STYLE_PARAMS, {NULL}};
+	STYLE_PARAMS, WHEN_P, {NULL}};
 
 static const nb_param stream_p[] = {
 	{"X", NB_P_ARRAY, NULL, "x coordinates: evenly spaced, one per column (or a grid like U)", NULL},
@@ -95,7 +98,7 @@ static const nb_param stream_p[] = {
 	{"density", NB_P_NUMBER, "1", "how closely the lines are spaced (the 30 × 30 mask is scaled by it)", NULL},
 	{"linewidth", NB_P_NUMBER, NB_OPTIONAL, "line width in points (default 1.5)", NULL},
 	{"arrowsize", NB_P_NUMBER, "1", "the arrow heads' scale", NULL},
-	STYLE_PARAMS, {NULL}};
+	STYLE_PARAMS, WHEN_P, {NULL}};
 
 static const nb_param surface_p[] = {
 	{"X", NB_P_ARRAY, NULL, "x coordinates: a 2-D grid like Z (np.meshgrid), or one per column", NULL},
@@ -104,7 +107,7 @@ static const nb_param surface_p[] = {
 	{"cmap", NB_P_STRING, NB_OPTIONAL, "colour the patches by their mean height with this colormap (default: one colour)", NULL},
 	{"color", NB_P_STRING, NB_OPTIONAL, "the colour without a cmap (default C0)", NULL},
 	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
-	{NULL}};
+	WHEN_P, {NULL}};
 
 static const nb_subschema layer_schemas[] = {
 	{"surface", surface_p, "a surface over a grid (3-D axes only, matplotlib's plot_surface)"},
@@ -155,6 +158,9 @@ static const nb_param figure_params[] = {
 	{"size", NB_P_ARRAY, NB_OPTIONAL, "[width, height] in inches (default: the notebook's, 6.4×4.8)", NULL},
 	{"dpi", NB_P_NUMBER, NB_OPTIONAL, "dots per inch of the PNG (default: the notebook's, 100)", NULL},
 	{"suptitle", NB_P_STRING, NB_OPTIONAL, "a title above all axes", NULL},
+	{"frames", NB_P_BINDINGS, NB_OPTIONAL, "NAME: sequence pairs: draw one frame per element, NAME bound to it in the layers "
+	 "(an animation: numbered PNG frames, an animated GIF and a contact sheet)", "frame"},
+	{"frame_seconds", NB_P_NUMBER, "1", "how long each frame shows in the animation", NULL},
 	{"tight", NB_P_BOOL, "false", "crop to the drawing plus 0.1 in, as Jupyter shows figures (bbox_inches='tight')", NULL},
 	{"layout", NB_P_CHOICE, "none", "tight: fit margins and spaces to the labels (matplotlib's layout='tight')", "none tight"},
 	{"grid_shape", NB_P_ARRAY, "[1, 1]", "[rows, columns] of the axes in 'axes'", NULL},
@@ -519,6 +525,18 @@ out:
 static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 {
 	const char *tag = nb_sub_tag(s);
+	nb_value *when = NULL;
+	if (get(c, s, "when", &when) < 0)
+		return -1;
+	if (when) {
+		int bad = when->size != 1;
+		int on = !bad && nb_get_f64(when, 0) != 0;
+		nb_unref(when);
+		if (bad)
+			return nb_sub_fail(c, s, "when", "'when' must be one true or false value");
+		if (!on)
+			return 0;
+	}
 	if (is3d && strcmp(tag, "surface"))
 		return nb_sub_fail(c, s, NULL, "a 3-D axes draws surface layers only; '%s' needs a 2-D axes", tag);
 	if (!is3d && !strcmp(tag, "surface"))
@@ -907,6 +925,26 @@ static int setup_axes(nb_call *c, pl_axes *ax, const nb_sub *s)
 	return 0;
 }
 
+/* One figure from the cell's parameters (with the current frame's variables, if any). */
+static int build_figure(nb_call *c, double w, double h, double dpi, int rows, int cols, size_t nax, pl_figure **out)
+{
+	pl_figure *f = pl_figure_new(w, h, dpi);
+	*out = f;
+	pl_figure_tight(f, nb_arg_bool(c, "tight"));
+	pl_figure_layout_tight(f, !strcmp(nb_arg(c, "layout")->str, "tight"));
+	const nb_value *st = nb_arg(c, "suptitle");
+	if (st)
+		pl_figure_suptitle(f, st->str);
+	int rc = 0;
+	if (nax) {
+		for (size_t i = 0; i < nax && rc == 0; i++)
+			rc = setup_axes(c, pl_subplot(f, rows, cols, (int)i), nb_arg_sub(c, "axes", i));
+	} else {
+		rc = setup_axes(c, pl_subplot(f, rows, cols, 0), nb_arg_self(c));
+	}
+	return rc;
+}
+
 static int k_figure(nb_call *c)
 {
 	double w, h, dpi;
@@ -936,22 +974,70 @@ static int k_figure(nb_call *c)
 		  nb_arg_given(c, "legend");
 	if (own && nax)
 		return nb_fail(c, "axes", "give the axes' parameters either in the cell (one axes) or in 'axes', not both");
-	pl_figure *f = pl_figure_new(w, h, dpi);
-	pl_figure_tight(f, nb_arg_bool(c, "tight"));
-	pl_figure_layout_tight(f, !strcmp(nb_arg(c, "layout")->str, "tight"));
 	const nb_value *st = nb_arg(c, "suptitle");
-	if (st)
-		pl_figure_suptitle(f, st->str);
-	int rc = 0;
-	if (nax) {
-		for (size_t i = 0; i < nax && rc == 0; i++)
-			rc = setup_axes(c, pl_subplot(f, rows, cols, (int)i), nb_arg_sub(c, "axes", i));
-	} else {
-		rc = setup_axes(c, pl_subplot(f, rows, cols, 0), nb_arg_self(c));
+	size_t nfv = nb_arg_nbind(c, "frames");
+	if (!nfv) {
+		pl_figure *f = NULL;
+		int rc = build_figure(c, w, h, dpi, rows, cols, nax, &f);
+		if (rc == 0)
+			rc = nb_figure(c, f, NULL, st ? st->str : NULL);
+		pl_figure_free(f);
+		return rc;
 	}
-	if (rc == 0)
-		rc = nb_figure(c, f, NULL, st ? st->str : NULL);
-	pl_figure_free(f);
+	/* frames: each variable walks its sequence (in step, like zip) */
+	if (nfv > 16)
+		return nb_fail(c, "frames", "at most 16 frame variables");
+	if (nb_arg_bool(c, "tight"))
+		return nb_fail(c, "tight", "frames are not cropped (each would get its own size); use layout: tight");
+	double secs = nb_arg_num(c, "frame_seconds");
+	if (!(secs >= 0.02 && secs <= 600))
+		return nb_fail(c, "frame_seconds", "frame_seconds must be from 0.02 to 600");
+	nb_value *seq[16] = {0}, *cur[16] = {0};
+	const char *names[16];
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < nfv && rc == 0; i++) {
+		names[i] = nb_arg_bind_key(c, "frames", i);
+		if (!(seq[i] = nb_arg_bind_eval(c, "frames", i, NULL))) {
+			rc = -1;
+			break;
+		}
+		size_t len = nb_is_array(seq[i]) && seq[i]->ndim > 0 ? seq[i]->shape[0] : 0;
+		if (!nb_is_array(seq[i]) || seq[i]->ndim == 0 || len == 0)
+			rc = nb_fail(c, "frames", "'%s' must be a non-empty sequence (an array of one or more dimensions)", names[i]);
+		else if (i && len != n)
+			rc = nb_fail(c, "frames", "'%s' has %zu elements but '%s' has %zu: frame sequences go in step", names[i], len,
+				     names[0], n);
+		else if (len > 1000)
+			rc = nb_fail(c, "frames", "'%s' has %zu elements: at most 1000 frames", names[i], len);
+		n = len;
+	}
+	if (rc < 0) {
+		for (size_t i = 0; i < nfv; i++)
+			nb_unref(seq[i]);
+		return -1;
+	}
+	nb_frames *fr = nb_frames_begin(c, n, secs);
+	nb_locals loc = {nfv, names, cur};
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		for (size_t i = 0; i < nfv; i++) {
+			nb_index ix = {.kind = NB_IDX_INT, .i = (int64_t)k};
+			nb_unref(cur[i]);
+			cur[i] = nb_getindex(seq[i], 1, &ix, NULL);
+		}
+		nb_call_set_locals(c, &loc);
+		pl_figure *f = NULL;
+		rc = build_figure(c, w, h, dpi, rows, cols, nax, &f);
+		nb_call_set_locals(c, NULL);
+		if (rc == 0)
+			rc = nb_frames_add(fr, f);
+		pl_figure_free(f);
+	}
+	rc = nb_frames_end(fr, rc == 0, st ? st->str : NULL) < 0 ? -1 : rc;
+	for (size_t i = 0; i < nfv; i++) {
+		nb_unref(seq[i]);
+		nb_unref(cur[i]);
+	}
 	return rc;
 }
 

@@ -45,7 +45,8 @@ typedef enum nb_ptype {
 	NB_P_VALUE,   /* any value: arrays and strings */
 	NB_P_BINDINGS,/* a mapping NAME: array (literal or expression); choices = "local" (names seen only
 	               * by this cell's expression parameters), "state" (names bound by earlier cells) or
-	               * "bind" (seen by the expression parameters, and bound in the state by the kernel) */
+	               * "bind" (seen by the expression parameters, and bound in the state by the kernel) or
+	               * "frame" (seen by every other parameter of the cell, per frame) */
 	NB_P_RENAME,  /* a mapping NAME: NEW_NAME; the new names are bound in the state by the kernel */
 	NB_P_STRINGS, /* a list of literal strings (colour lists, ...) */
 	NB_P_SUBS,    /* a list of sub-mappings checked against nb_param.subs: `- TAG: {params}` items
@@ -151,6 +152,10 @@ typedef struct nb_locals {
 	nb_value *const *values;
 } nb_locals;
 nb_value *nb_eval_local(nb_call *c, const nb_expr *x, const char *param, const nb_locals *loc);
+/* Make loc (or NULL: none) visible to parameters evaluated from now on:
+ * sub-mapping items (nb_sub_get) and parameters fetched lazily.  The
+ * figure kernel binds its frame variables this way. */
+void nb_call_set_locals(nb_call *c, const nb_locals *loc);
 
 /*
  * The Jacobian of the NB_P_EXPR parameter param with respect to the state
@@ -221,6 +226,19 @@ const char *nb_call_cell(nb_call *c);
 struct pl_figure;
 void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi);
 int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *alt);
+
+/*
+ * A figure drawn as n frames: nb_frames_add() writes each frame as
+ * figures/<label>-frame-NNN.png and adds it to figures/<label>.gif (an
+ * animation, seconds_per_frame each, looping) and to a contact sheet,
+ * figures/<label>.png, a grid of the frames at half size.  The report shows
+ * the animation, with the sheet beside it for print.  nb_frames_end()
+ * finishes the files (always call it; it frees fr).  -1 on errors.
+ */
+typedef struct nb_frames nb_frames;
+nb_frames *nb_frames_begin(nb_call *c, size_t n, double seconds_per_frame);
+int nb_frames_add(nb_frames *fr, struct pl_figure *f);
+int nb_frames_end(nb_frames *fr, int ok, const char *alt);
 
 /* The notebook's random stream (numpy's legacy RandomState; random.h). */
 struct nb_rng *nb_call_rng(nb_call *c);

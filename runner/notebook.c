@@ -1078,6 +1078,21 @@ static int check_pval(scope *s, const nb_pval *p)
 	}
 }
 
+/* Check one of a kernel cell's parameters; a kernel's parameters get context in messages,
+ * print's text and let's values speak for themselves. */
+static int check_arg(scope *s, const nb_cell *c, size_t i, char *ctx, size_t cap)
+{
+	if (c->args[i].param->type == NB_P_FORMAT)
+		s->context = "";
+	else {
+		snprintf(ctx, cap, "kernel '%s': parameter '%s': ", nb_kernel_short(c->kernel), c->args[i].param->name);
+		s->context = ctx;
+	}
+	int rc = check_pval(s, c->args[i].val);
+	s->context = "";
+	return rc;
+}
+
 static int check_names(loader *L, nb_notebook *nb)
 {
 	scope s = {0};
@@ -1138,22 +1153,28 @@ static int check_names(loader *L, nb_notebook *nb)
 		/* drop the local names again */
 		while (s.n > outer)
 			free(s.names[--s.n]);
+		/* frame variables are seen by the cell's lists of items (a figure's layers and axes) */
+		for (size_t i = 0; i < c->nargs; i++) {
+			const nb_param *p = c->args[i].param;
+			const nb_pval *pv = c->args[i].val;
+			if (pv && p->type == NB_P_BINDINGS && !strcmp(p->choices, "frame"))
+				for (size_t k = 0; k < pv->n; k++)
+					scope_add(&s, pv->keys[k]);
+		}
+		/* first the lists of items, with the frame variables in scope; then the rest without */
+		for (size_t i = 0; i < c->nargs && rc == 0; i++)
+			if (c->args[i].param->type == NB_P_SUBS)
+				rc = check_arg(&s, c, i, ctx, sizeof ctx);
+		while (s.n > outer)
+			free(s.names[--s.n]);
 		for (size_t i = 0; i < c->nargs && rc == 0; i++) {
 			/* expressions and bindings were checked above */
-			if (c->args[i].param->type == NB_P_EXPR || c->args[i].param->type == NB_P_BINDINGS ||
-			    c->args[i].param->type == NB_P_RENAME)
-				continue;
-			/* a kernel's parameters get context; print's text and let's values speak for themselves */
-			if (c->args[i].param->type == NB_P_FORMAT)
-				s.context = "";
-			else {
-				snprintf(ctx, sizeof ctx, "kernel '%s': parameter '%s': ", nb_kernel_short(c->kernel),
-					 c->args[i].param->name);
-				s.context = ctx;
-			}
-			rc = check_pval(&s, c->args[i].val);
-			s.context = "";
+			nb_ptype t = c->args[i].param->type;
+			if (t != NB_P_EXPR && t != NB_P_BINDINGS && t != NB_P_RENAME && t != NB_P_SUBS)
+				rc = check_arg(&s, c, i, ctx, sizeof ctx);
 		}
+		while (s.n > outer)
+			free(s.names[--s.n]);
 		for (size_t i = 0; i < c->nvargs && rc == 0; i++) {
 			rc = check_pval(&s, &c->vargs[i].val);
 			scope_add(&s, c->vargs[i].name);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <math.h>
 #include <png.h>
+#include <gif_lib.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -3161,6 +3162,7 @@ static void draw_axes3d(ctx *c, pl_axes *a)
 /* ---------------------------------------------------------------- output */
 
 void pl_figure_tight(pl_figure *f, int on) { f->tight = on; }
+double pl_figure_dpi(const pl_figure *f) { return f->dpi; }
 
 /*
  * The page: the whole figure, or with tight cropping the ink of everything
@@ -3343,7 +3345,7 @@ done:
 	return rc;
 }
 
-int pl_write_png(pl_figure *f, const char *path)
+cairo_surface_t *pl_render_image(pl_figure *f)
 {
 	double x0, y0, pw, ph;
 	page_box(f, &x0, &y0, &pw, &ph);
@@ -3356,13 +3358,130 @@ int pl_write_png(pl_figure *f, const char *path)
 	render(f, cr, sc, 1);
 	cairo_destroy(cr);
 	cairo_surface_flush(s);
-	int rc = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS ? png_save(s, path, f->dpi) : -1;
-	cairo_surface_destroy(s);
-	if (rc < 0) {
+	return s;
+}
+
+int pl_save_png(cairo_surface_t *img, const char *path, double dpi)
+{
+	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS || png_save(img, path, dpi) < 0) {
 		errno = EIO;
 		return -1;
 	}
 	return 0;
+}
+
+int pl_write_png(pl_figure *f, const char *path)
+{
+	cairo_surface_t *s = pl_render_image(f);
+	int rc = pl_save_png(s, path, f->dpi);
+	cairo_surface_destroy(s);
+	return rc;
+}
+
+/* ------------------------------------------------------ animated GIF */
+
+struct pl_gif {
+	GifFileType *g;
+	int w, h;
+};
+
+pl_gif *pl_gif_open(const char *path, int w, int h)
+{
+	int err;
+	GifFileType *g = EGifOpenFileName(path, false, &err);
+	if (!g)
+		return NULL;
+	EGifSetGifVersion(g, true);
+	if (EGifPutScreenDesc(g, w, h, 8, 0, NULL) == GIF_ERROR) {
+		EGifCloseFile(g, &err);
+		return NULL;
+	}
+	/* loop for ever (the Netscape application extension) */
+	static const unsigned char loop[3] = {1, 0, 0};
+	if (EGifPutExtensionLeader(g, APPLICATION_EXT_FUNC_CODE) == GIF_ERROR ||
+	    EGifPutExtensionBlock(g, 11, "NETSCAPE2.0") == GIF_ERROR || EGifPutExtensionBlock(g, 3, loop) == GIF_ERROR ||
+	    EGifPutExtensionTrailer(g) == GIF_ERROR) {
+		EGifCloseFile(g, &err);
+		return NULL;
+	}
+	pl_gif *r = nb_xcalloc(1, sizeof *r);
+	r->g = g;
+	r->w = w;
+	r->h = h;
+	return r;
+}
+
+int pl_gif_add(pl_gif *gif, cairo_surface_t *img, int delay_cs)
+{
+	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+	if (w != gif->w || h != gif->h)
+		return -1;
+	int stride = cairo_image_surface_get_stride(img);
+	const unsigned char *data = cairo_image_surface_get_data(img);
+	size_t n = (size_t)w * (size_t)h;
+	GifByteType *r = nb_xmalloc(n), *g = nb_xmalloc(n), *b = nb_xmalloc(n), *idx = nb_xmalloc(n);
+	for (int y = 0; y < h; y++) {
+		const uint32_t *src = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+		for (int x = 0; x < w; x++) {
+			size_t k = (size_t)y * (size_t)w + (size_t)x;
+			r[k] = (GifByteType)(src[x] >> 16);
+			g[k] = (GifByteType)(src[x] >> 8);
+			b[k] = (GifByteType)src[x];
+		}
+	}
+	/* giflib's median-cut quantiser picks each frame's 256 colours */
+	int ncol = 256;
+	GifColorType colors[256];
+	memset(colors, 0, sizeof colors);
+	int rc = -1;
+	ColorMapObject *map = NULL;
+	if (GifQuantizeBuffer((unsigned)w, (unsigned)h, &ncol, r, g, b, idx, colors) == GIF_ERROR)
+		goto out;
+	{
+		/* giflib quantises in 5 bits a channel (white would be 248): make each
+		 * palette entry the exact mean of the pixels it stands for */
+		double sum[256][3] = {{0}};
+		size_t cnt[256] = {0};
+		for (size_t k = 0; k < n; k++) {
+			sum[idx[k]][0] += r[k];
+			sum[idx[k]][1] += g[k];
+			sum[idx[k]][2] += b[k];
+			cnt[idx[k]]++;
+		}
+		for (int i = 0; i < 256; i++)
+			if (cnt[i]) {
+				colors[i].Red = (GifByteType)lrint(sum[i][0] / (double)cnt[i]);
+				colors[i].Green = (GifByteType)lrint(sum[i][1] / (double)cnt[i]);
+				colors[i].Blue = (GifByteType)lrint(sum[i][2] / (double)cnt[i]);
+			}
+	}
+	map = GifMakeMapObject(256, colors);
+	GraphicsControlBlock gcb = {DISPOSE_DO_NOT, false, delay_cs, NO_TRANSPARENT_COLOR};
+	GifByteType ext[4];
+	EGifGCBToExtension(&gcb, ext);
+	if (!map || EGifPutExtension(gif->g, GRAPHICS_EXT_FUNC_CODE, 4, ext) == GIF_ERROR ||
+	    EGifPutImageDesc(gif->g, 0, 0, w, h, false, map) == GIF_ERROR)
+		goto out;
+	for (int y = 0; y < h; y++)
+		if (EGifPutLine(gif->g, idx + (size_t)y * (size_t)w, w) == GIF_ERROR)
+			goto out;
+	rc = 0;
+out:
+	if (map)
+		GifFreeMapObject(map);
+	free(r);
+	free(g);
+	free(b);
+	free(idx);
+	return rc;
+}
+
+int pl_gif_close(pl_gif *gif)
+{
+	int err;
+	int rc = EGifCloseFile(gif->g, &err) == GIF_ERROR ? -1 : 0;
+	free(gif);
+	return rc;
 }
 
 int pl_write_pdf(pl_figure *f, const char *path)

@@ -56,6 +56,7 @@ typedef struct pl_axes pl_axes;
 
 pl_figure *pl_figure_new(double width_in, double height_in, double dpi);
 void pl_figure_free(pl_figure *f);
+double pl_figure_dpi(const pl_figure *f);
 void pl_figure_suptitle(pl_figure *f, const char *title);
 /* The axes in cell index (0-based, row-major) of a rows × cols grid. */
 pl_axes *pl_subplot(pl_figure *f, int rows, int cols, int index);
@@ -151,6 +152,19 @@ size_t pl_layer_path(const pl_axes *a, size_t layer, const double **x, const dou
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
 
 /* Output; the same drawing code for every format.  0, or -1 with errno. */
+/* The figure drawn into an opaque RGB24 image at its dpi (cropped when
+ * tight), and such an image saved as PNG with the dpi recorded. */
+typedef struct _cairo_surface cairo_surface_t;
+cairo_surface_t *pl_render_image(pl_figure *f);
+int pl_save_png(cairo_surface_t *img, const char *path, double dpi);
+
+/* An animated GIF of w × h frames, looping for ever; each frame's colours
+ * quantised to 256 (giflib's median cut); delay in hundredths of a second. */
+typedef struct pl_gif pl_gif;
+pl_gif *pl_gif_open(const char *path, int w, int h);
+int pl_gif_add(pl_gif *g, cairo_surface_t *img, int delay_cs);
+int pl_gif_close(pl_gif *g);
+
 /* Crop the output to the drawing plus 0.1 in (matplotlib's bbox_inches='tight'). */
 void pl_figure_tight(pl_figure *f, int on);
 /* Fit margins and spaces to the drawing (matplotlib's layout='tight'). */

@@ -106,9 +106,11 @@ void nb_report_md(const nb_run *r, nb_buf *b)
 			block(b, "text", nb_buf_str(&res->text));
 		for (size_t k = 0; k < res->nfigs; k++) {
 			const nb_figref *f = &res->figs[k];
-			const char *file = f->png ? f->png : f->svg ? f->svg : f->pdf;
+			const char *file = f->anim ? f->anim : f->png ? f->png : f->svg ? f->svg : f->pdf;
 			if (file)
 				nb_buf_printf(b, "![%s](%s)\n\n", f->alt ? f->alt : f->name, file);
+			if (f->anim && f->png)
+				nb_buf_printf(b, "All frames at once: [%s](%s)\n\n", f->png, f->png);
 		}
 		if (res->ran < 0) {
 			nb_buf_printf(b, "**Error in cell `%s`%s:**\n\n", c->label, res->check_failed ? " (check failed)" : "");

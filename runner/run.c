@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cairo.h>
+
 #include "autodiff.h"
 #include "fmt.h"
 #include "plot.h"
@@ -27,6 +29,7 @@ struct nb_call {
 	nb_value **outs;
 	nb_err *e;
 	nb_sub self;
+	const nb_locals *locals; /* names seen by lazily evaluated parameters (figure frames) */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -96,7 +99,12 @@ static nb_value *eval_pval_in(nb_call *c, const nb_pval *p, const char *param, c
 /* Evaluate a parameter value to an nb_value (arrays and strings). */
 static nb_value *eval_pval(nb_call *c, const nb_pval *p, const char *param)
 {
-	return eval_pval_in(c, p, param, NULL);
+	return eval_pval_in(c, p, param, c->locals);
+}
+
+void nb_call_set_locals(nb_call *c, const nb_locals *loc)
+{
+	c->locals = loc;
 }
 
 static nb_value *eval_pval_in(nb_call *c, const nb_pval *p, const char *param, const nb_locals *loc)
@@ -715,6 +723,148 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	return 0;
 }
 
+/* --------------------------------------------------------------- frames */
+
+struct nb_frames {
+	nb_call *c;
+	size_t n, k;
+	int delay_cs, cols, failed;
+	double dpi;
+	char *dir;               /* the output folder's figures/, or NULL (no output) */
+	pl_gif *gif;
+	char *gif_tmp;
+	cairo_surface_t *sheet;  /* the contact sheet, made at the first frame */
+	int fw, fh;              /* frame size in pixels */
+};
+
+nb_frames *nb_frames_begin(nb_call *c, size_t n, double seconds_per_frame)
+{
+	nb_frames *fr = nb_xcalloc(1, sizeof *fr);
+	fr->c = c;
+	fr->n = n;
+	long d = lrint(seconds_per_frame * 100);
+	fr->delay_cs = d < 2 ? 2 : d > 65535 ? 65535 : (int)d;
+	fr->cols = n < 3 ? (int)n : 3;
+	if (c->run->dir) {
+		fr->dir = nb_xasprintf("%s/figures", c->run->dir);
+		if (nb_mkdirs(fr->dir) < 0) {
+			nb_fail(c, NULL, "cannot create '%s': %s", fr->dir, strerror(errno));
+			fr->failed = 1;
+		}
+	}
+	return fr;
+}
+
+static int write_png_atomic(nb_call *c, cairo_surface_t *img, const char *path, double dpi)
+{
+	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
+	int rc = pl_save_png(img, tmp, dpi);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc < 0) {
+		int e = errno;
+		remove(tmp);
+		nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(e));
+	}
+	free(tmp);
+	return rc;
+}
+
+int nb_frames_add(nb_frames *fr, struct pl_figure *f)
+{
+	if (fr->failed)
+		return -1;
+	if (!fr->dir) {
+		fr->k++;
+		return 0;
+	}
+	nb_call *c = fr->c;
+	cairo_surface_t *img = pl_render_image(f);
+	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+	int rc = -1;
+	if (fr->k == 0) {
+		fr->fw = w;
+		fr->fh = h;
+		fr->dpi = pl_figure_dpi(f);
+		fr->gif_tmp = nb_xasprintf("%s/%s.gif.tmp%ld", fr->dir, c->cell->label, (long)getpid());
+		if (!(fr->gif = pl_gif_open(fr->gif_tmp, w, h))) {
+			nb_fail(c, NULL, "cannot write '%s': %s", fr->gif_tmp, strerror(errno));
+			goto out;
+		}
+		int rows = (int)((fr->n + (size_t)fr->cols - 1) / (size_t)fr->cols);
+		fr->sheet = cairo_image_surface_create(CAIRO_FORMAT_RGB24, fr->cols * (w / 2) + (fr->cols + 1) * 8,
+						       rows * (h / 2) + (rows + 1) * 8);
+		cairo_t *cr = cairo_create(fr->sheet);
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_paint(cr);
+		cairo_destroy(cr);
+	} else if (w != fr->fw || h != fr->fh) {
+		nb_fail(c, NULL, "frame %zu is %d×%d pixels but frame 0 is %d×%d: frames need one size (tight "
+			    "cropping follows each frame's drawing; use layout: tight alone)", fr->k, w, h, fr->fw, fr->fh);
+		goto out;
+	}
+	char *path = nb_xasprintf("%s/%s-frame-%03zu.png", fr->dir, c->cell->label, fr->k);
+	rc = write_png_atomic(c, img, path, fr->dpi);
+	free(path);
+	if (rc < 0)
+		goto out;
+	if (pl_gif_add(fr->gif, img, fr->delay_cs) < 0) {
+		rc = nb_fail(c, NULL, "cannot write the animation of '%s'", c->cell->label);
+		goto out;
+	}
+	/* the sheet: frames at half size, row by row, 8 px apart */
+	cairo_t *cr = cairo_create(fr->sheet);
+	int col = (int)(fr->k % (size_t)fr->cols), row = (int)(fr->k / (size_t)fr->cols);
+	cairo_translate(cr, 8 + col * (w / 2 + 8), 8 + row * (h / 2 + 8));
+	cairo_scale(cr, 0.5, 0.5);
+	cairo_set_source_surface(cr, img, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	fr->k++;
+out:
+	cairo_surface_destroy(img);
+	if (rc < 0)
+		fr->failed = 1;
+	return rc;
+}
+
+int nb_frames_end(nb_frames *fr, int ok, const char *alt)
+{
+	nb_call *c = fr->c;
+	int rc = ok && !fr->failed ? 0 : -1;
+	if (fr->gif && pl_gif_close(fr->gif) < 0 && rc == 0)
+		rc = nb_fail(c, NULL, "cannot write '%s': %s", fr->gif_tmp, strerror(errno));
+	char *gif = fr->dir ? nb_xasprintf("%s/%s.gif", fr->dir, c->cell->label) : NULL;
+	if (rc == 0 && fr->dir && fr->k > 0 && rename(fr->gif_tmp, gif) != 0)
+		rc = nb_fail(c, NULL, "cannot write '%s': %s", gif, strerror(errno));
+	if (fr->gif_tmp)
+		remove(fr->gif_tmp);
+	char *sheet = fr->dir ? nb_xasprintf("%s/%s.png", fr->dir, c->cell->label) : NULL;
+	if (rc == 0 && fr->sheet)
+		rc = write_png_atomic(c, fr->sheet, sheet, fr->dpi);
+	if (rc == 0) {
+		nb_cellres *res = c->res;
+		res->figs = nb_xrealloc(res->figs, (res->nfigs + 1) * sizeof *res->figs);
+		nb_figref *f = &res->figs[res->nfigs++];
+		memset(f, 0, sizeof *f);
+		f->name = nb_xstrdup(c->cell->label);
+		f->alt = nb_xstrdup(alt && *alt ? alt : c->cell->label);
+		if (fr->dir && fr->k > 0) {
+			f->anim = nb_xasprintf("figures/%s.gif", c->cell->label);
+			f->png = nb_xasprintf("figures/%s.png", c->cell->label);
+		}
+	}
+	if (fr->sheet)
+		cairo_surface_destroy(fr->sheet);
+	free(gif);
+	free(sheet);
+	free(fr->gif_tmp);
+	free(fr->dir);
+	free(fr);
+	return rc;
+}
+
 struct nb_rng *nb_call_rng(nb_call *c)
 {
 	return &c->run->rng;
@@ -854,6 +1004,7 @@ void nb_run_release(nb_run *r)
 			free(f->png);
 			free(f->pdf);
 			free(f->svg);
+			free(f->anim);
 			free(f->alt);
 		}
 		free(r->res[i].figs);

@@ -18,6 +18,7 @@
 typedef struct nb_figref {
 	char *name;   /* stable name: the cell label, plus a suffix for several figures */
 	char *png, *pdf, *svg;
+	char *anim;   /* an animated GIF of frames (then png is their contact sheet) */
 	char *alt;
 } nb_figref;
 

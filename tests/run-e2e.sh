@@ -127,10 +127,15 @@ else
 fi
 
 # Byte-identical reruns (reports, state and figures in every format), and --save-state loading in numpy.
-( cd "$HERE/.." && "$NBRUN" -q --save-state -o "$TMP/r1" tests/e2e/0001-basics.yaml tests/e2e/0006-figures.yaml && \
-  "$NBRUN" -q --save-state -o "$TMP/r2" tests/e2e/0001-basics.yaml tests/e2e/0006-figures.yaml ) 2>/dev/null
+( cd "$HERE/.." && "$NBRUN" -q --save-state -o "$TMP/r1" tests/e2e/0001-basics.yaml tests/e2e/0006-figures.yaml tests/e2e/0007-frames.yaml && \
+  "$NBRUN" -q --save-state -o "$TMP/r2" tests/e2e/0001-basics.yaml tests/e2e/0006-figures.yaml tests/e2e/0007-frames.yaml ) 2>/dev/null
 if [ ! -s "$TMP/r1/0006-figures/figures/panels.svg" ] || [ ! -s "$TMP/r1/0006-figures/figures/panels.pdf" ]; then
 	echo "FAIL: figures were not written"; fail=$((fail + 1)); fi
+# frames: four numbered PNGs, an animated GIF of four frames, a contact sheet
+fr="$TMP/r1/0007-frames/figures"
+if [ -s "$fr/descent-frame-000.png" ] && [ -s "$fr/descent-frame-003.png" ] && [ ! -e "$fr/descent-frame-004.png" ] &&
+   [ "$(head -c 6 "$fr/descent.gif")" = "GIF89a" ] && [ "$(head -c 4 "$fr/descent.png" | tail -c 3)" = "PNG" ]; then pass=$((pass + 1)); else
+	echo "FAIL: the frames of e2e/0007-frames were not all written"; fail=$((fail + 1)); fi
 if diff -r "$TMP/r1" "$TMP/r2" > /dev/null; then pass=$((pass + 1)); else
 	echo "FAIL: two runs of the same notebook differ"; fail=$((fail + 1)); fi
 if /usr/bin/python3 -c 'import numpy' 2>/dev/null; then

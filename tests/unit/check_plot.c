@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cairo.h>
+#include <gif_lib.h>
+
 #include "plot.h"
 #include "plot_text.h"
 #include "testutil.h"
@@ -275,6 +278,59 @@ START_TEST(view3d_like_matplotlib)
 }
 END_TEST
 
+START_TEST(animated_gif)
+{
+	char dir[] = "/tmp/nbrun-gif-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = nb_xasprintf("%s/a.gif", dir);
+	pl_gif *g = NULL;
+	int w = 0, h = 0;
+	for (int k = 0; k < 3; k++) {
+		pl_figure *f = pl_figure_new(2, 1.5, 100);
+		pl_axes *a = pl_subplot(f, 1, 1, 0);
+		double x[2] = {0, 1}, y[2] = {0, k};
+		pl_style s;
+		pl_style_init(&s);
+		pl_plot(a, x, y, 2, &s);
+		cairo_surface_t *img = pl_render_image(f);
+		if (k == 0) {
+			w = cairo_image_surface_get_width(img);
+			h = cairo_image_surface_get_height(img);
+			g = pl_gif_open(path, w, h);
+			ck_assert_ptr_nonnull(g);
+		}
+		ck_assert_int_eq(pl_gif_add(g, img, 25), 0);
+		cairo_surface_destroy(img);
+		pl_figure_free(f);
+	}
+	ck_assert_int_eq(pl_gif_close(g), 0);
+	/* read it back with giflib: three frames of 200×150, a quarter second each, the white corner exact */
+	int err;
+	GifFileType *r = DGifOpenFileName(path, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(DGifSlurp(r), GIF_OK);
+	ck_assert_int_eq(r->ImageCount, 3);
+	ck_assert_int_eq(r->SWidth, w);
+	ck_assert_int_eq(r->SHeight, h);
+	ck_assert_int_eq(w, 200);
+	ck_assert_int_eq(h, 150);
+	for (int k = 0; k < 3; k++) {
+		GraphicsControlBlock gcb;
+		ck_assert_int_eq(DGifSavedExtensionToGCB(r, k, &gcb), GIF_OK);
+		ck_assert_int_eq(gcb.DelayTime, 25);
+		const SavedImage *im = &r->SavedImages[k];
+		const ColorMapObject *map = im->ImageDesc.ColorMap ? im->ImageDesc.ColorMap : r->SColorMap;
+		ck_assert_ptr_nonnull(map);
+		GifColorType c0 = map->Colors[im->RasterBits[0]];
+		ck_assert_msg(c0.Red == 255 && c0.Green == 255 && c0.Blue == 255, "corner %d %d %d", c0.Red, c0.Green, c0.Blue);
+	}
+	DGifCloseFile(r, &err);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 static pl_figure *sample_figure(void)
 {
 	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
@@ -341,6 +397,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, math_layout);
 	tcase_add_test(tc, streamlines_like_matplotlib);
 	tcase_add_test(tc, view3d_like_matplotlib);
+	tcase_add_test(tc, animated_gif);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
 	return s;
