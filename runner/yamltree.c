@@ -194,6 +194,58 @@ typedef struct nodevec {
 	size_t n, cap;
 } nodevec;
 
+static int has_key(const nodevec *v, const char *key)
+{
+	for (size_t i = 0; i + 1 < v->n; i += 2)
+		if (!strcmp(v->v[i]->text, key))
+			return 1;
+	return 0;
+}
+
+/*
+ * YAML 1.1 merge keys: '<<: *anchor' (or a list of anchors) adds the
+ * pairs of the referenced mappings that the mapping does not give itself,
+ * earlier mappings in the list winning over later ones.
+ */
+static int merge_keys(nodevec *items, nb_err *e)
+{
+	const nb_ynode *merge = NULL;
+	nodevec out = {0};
+	for (size_t i = 0; i + 1 < items->n; i += 2) {
+		const nb_ynode *k = items->v[i];
+		if (k->style == NB_YPLAIN && !strcmp(k->text, "<<")) {
+			merge = items->v[i + 1];
+			continue;
+		}
+		NB_GROW(out.v, out.cap, out.n + 2);
+		out.v[out.n++] = items->v[i];
+		out.v[out.n++] = items->v[i + 1];
+	}
+	if (!merge) {
+		free(out.v);
+		return 0;
+	}
+	size_t nsrc = merge->kind == NB_YSEQ ? merge->n : 1;
+	for (size_t q = 0; q < nsrc; q++) {
+		const nb_ynode *m = merge->kind == NB_YSEQ ? merge->items[q] : merge;
+		if (m->kind != NB_YMAP) {
+			nb_err_set(e, m->loc, "a merge key ('<<') takes a mapping or a list of mappings, found %s",
+				   nb_ydescribe(m));
+			free(out.v);
+			return -1;
+		}
+		for (size_t i = 0; i + 1 < m->n; i += 2)
+			if (!has_key(&out, m->items[i]->text)) {
+				NB_GROW(out.v, out.cap, out.n + 2);
+				out.v[out.n++] = m->items[i];
+				out.v[out.n++] = m->items[i + 1];
+			}
+	}
+	free(items->v);
+	*items = out;
+	return 0;
+}
+
 static nb_ynode *build_collection(builder *b, yaml_event_t *start, int is_map, int depth, nb_err *e)
 {
 	nb_ynode *n = new_node(b, is_map ? NB_YMAP : NB_YSEQ, start, e);
@@ -236,6 +288,8 @@ static nb_ynode *build_collection(builder *b, yaml_event_t *start, int is_map, i
 		NB_GROW(items.v, items.cap, items.n + 1);
 		items.v[items.n++] = child;
 	}
+	if (is_map && merge_keys(&items, e) < 0)
+		goto fail;
 	n->n = items.n;
 	if (items.n) {
 		n->items = arena_alloc(b->doc, items.n * sizeof *n->items);
