@@ -109,7 +109,35 @@ static const nb_param surface_p[] = {
 	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
 	WHEN_P, {NULL}};
 
+static const nb_param bar_p[] = {
+	{"x", NB_P_ARRAY, NULL, "the bars' positions (their centres)", NULL},
+	{"height", NB_P_ARRAY, NULL, "the bars' lengths (one, or one per bar)", NULL},
+	{"width", NB_P_ARRAY, "0.8", "the bars' widths (one, or one per bar)", NULL},
+	{"bottom", NB_P_ARRAY, "0", "where the bars start (one, or one per bar)", NULL},
+	{"horizontal", NB_P_BOOL, "false", "bars along x (matplotlib's barh), x giving their heights on the y axis", NULL},
+	STYLE_PARAMS, WHEN_P, {NULL}};
+
+static const nb_param hist_p[] = {
+	{"x", NB_P_ARRAY, NULL, "the values (all elements of the array)", NULL},
+	{"bins", NB_P_ARRAY, "10", "how many equal bins, or their increasing edges (numpy.histogram)", NULL},
+	{"range", NB_P_ARRAY, NB_OPTIONAL, "[low, high] of the bins (default: the data's range)", NULL},
+	{"density", NB_P_BOOL, "false", "scale so that the bars' total area is 1", NULL},
+	STYLE_PARAMS, WHEN_P, {NULL}};
+
+static const nb_param imshow_p[] = {
+	{"Z", NB_P_ARRAY, NULL, "the values (rows × columns)", NULL},
+	{"cmap", NB_P_STRING, "viridis", "the colormap", NULL},
+	{"extent", NB_P_ARRAY, NB_OPTIONAL, "[left, right, bottom, top] in data coordinates (default: pixel centres at integers)", NULL},
+	{"origin", NB_P_CHOICE, "upper", "where the first row goes", "upper lower"},
+	{"vmin", NB_P_NUMBER, NB_OPTIONAL, "the value at the colormap's start (default: the minimum)", NULL},
+	{"vmax", NB_P_NUMBER, NB_OPTIONAL, "the value at the colormap's end (default: the maximum)", NULL},
+	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
+	WHEN_P, {NULL}};
+
 static const nb_subschema layer_schemas[] = {
+	{"bar", bar_p, "bars (matplotlib's bar and barh)"},
+	{"hist", hist_p, "a histogram (numpy.histogram's bins, drawn as bars)"},
+	{"imshow", imshow_p, "an array as an image through a colormap"},
 	{"surface", surface_p, "a surface over a grid (3-D axes only, matplotlib's plot_surface)"},
 	{"streamplot", stream_p, "streamlines of a 2-D vector field"},
 	{"quiver", quiver_p, "a field of arrows"},
@@ -128,7 +156,7 @@ static const nb_subschema layer_schemas[] = {
 	{NULL, NULL, NULL}};
 
 #define AXES_PARAMS                                                                                                 \
-	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, contour, contourf, quiver, streamplot, surface, fill_between, " \
+	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, bar, hist, imshow, contour, contourf, quiver, streamplot, surface, fill_between, " \
 	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
 	{"xlim", NB_P_ARRAY, NB_OPTIONAL, "[left, right] (reversed to invert the axis)", NULL},                      \
 	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] (reversed to invert the axis)", NULL},                      \
@@ -522,6 +550,215 @@ out:
 	return rc;
 }
 
+/* One value, or one per item: element i of v (which has 1 or n elements). */
+static double each(const nb_value *v, size_t i)
+{
+	return nb_get_f64(v, v->size == 1 ? 0 : i);
+}
+
+static int layer_bar(nb_call *c, pl_axes *ax, const nb_sub *s)
+{
+	nb_value *x = NULL, *h = NULL, *w = NULL, *b = NULL, *hz = NULL, *lab = NULL;
+	int rc = -1;
+	pl_style st;
+	pl_style_init(&st);
+	if (style_from(c, s, &st, 0) < 0)
+		return -1;
+	st.label = str_of(c, s, "label", &lab);
+	if (get(c, s, "x", &x) < 0 || get(c, s, "height", &h) < 0 || get(c, s, "width", &w) < 0 ||
+	    get(c, s, "bottom", &b) < 0 || get(c, s, "horizontal", &hz) < 0)
+		goto out;
+	size_t n = x->size;
+	const char *bad = h->size != n && h->size != 1 ? "height" : w->size != n && w->size != 1 ? "width"
+			 : b->size != n && b->size != 1 ? "bottom" : NULL;
+	if (bad) {
+		nb_sub_fail(c, s, bad, "'%s' must hold one value or one per bar (%zu)", bad, n);
+		goto out;
+	}
+	double *xs = nb_xmalloc((n ? n : 1) * 4 * sizeof *xs), *hs = xs + n, *ws = hs + n, *bs = ws + n;
+	for (size_t i = 0; i < n; i++) {
+		xs[i] = nb_get_f64(x, i);
+		hs[i] = each(h, i);
+		ws[i] = each(w, i);
+		bs[i] = each(b, i);
+	}
+	pl_bar(ax, xs, hs, ws, bs, n, nb_get_f64(hz, 0) != 0, &st);
+	free(xs);
+	rc = 0;
+out:
+	nb_unref(x);
+	nb_unref(h);
+	nb_unref(w);
+	nb_unref(b);
+	nb_unref(hz);
+	nb_unref(lab);
+	return rc;
+}
+
+/* numpy.histogram: equal bins over the range (the last one closed), or the given edges. */
+static int layer_hist(nb_call *c, pl_axes *ax, const nb_sub *s)
+{
+	nb_value *x = NULL, *bins = NULL, *range = NULL, *dens = NULL, *lab = NULL;
+	double *edges = NULL, *cnt = NULL, *ctr = NULL, *wid = NULL, *bot = NULL;
+	int rc = -1;
+	pl_style st;
+	pl_style_init(&st);
+	if (style_from(c, s, &st, 0) < 0)
+		return -1;
+	st.label = str_of(c, s, "label", &lab);
+	if (get(c, s, "x", &x) < 0 || get(c, s, "bins", &bins) < 0 || get(c, s, "range", &range) < 0 ||
+	    get(c, s, "density", &dens) < 0)
+		goto out;
+	size_t nb;
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < x->size; i++) {
+		double v = nb_get_f64(x, i);
+		if (isfinite(v)) {
+			lo = fmin(lo, v);
+			hi = fmax(hi, v);
+		}
+	}
+	if (bins->ndim == 0) {
+		double k = nb_get_f64(bins, 0);
+		if (!(k >= 1 && k <= 10000 && k == floor(k))) {
+			nb_sub_fail(c, s, "bins", "bins must be a count from 1 to 10000, or increasing edges");
+			goto out;
+		}
+		nb = (size_t)k;
+		if (range) {
+			if (range->size != 2 || !(nb_get_f64(range, 1) > nb_get_f64(range, 0))) {
+				nb_sub_fail(c, s, "range", "range must be [low, high] with low < high");
+				goto out;
+			}
+			lo = nb_get_f64(range, 0);
+			hi = nb_get_f64(range, 1);
+		} else if (!(lo <= hi)) {
+			lo = 0;
+			hi = 1;
+		}
+		if (lo == hi) {
+			lo -= 0.5;
+			hi += 0.5;
+		}
+		edges = nb_xmalloc((nb + 1) * sizeof *edges);
+		for (size_t i = 0; i <= nb; i++)
+			edges[i] = (double)i * ((hi - lo) / (double)nb) + lo; /* numpy's linspace */
+		edges[nb] = hi;
+	} else {
+		if (bins->size < 2) {
+			nb_sub_fail(c, s, "bins", "give at least two bin edges");
+			goto out;
+		}
+		nb = bins->size - 1;
+		edges = nb_xmalloc((nb + 1) * sizeof *edges);
+		for (size_t i = 0; i <= nb; i++) {
+			edges[i] = nb_get_f64(bins, i);
+			if (i && !(edges[i] > edges[i - 1])) {
+				nb_sub_fail(c, s, "bins", "bin edges must increase");
+				goto out;
+			}
+		}
+	}
+	cnt = nb_xcalloc(nb, sizeof *cnt);
+	double total = 0;
+	for (size_t i = 0; i < x->size; i++) {
+		double v = nb_get_f64(x, i);
+		if (!(v >= edges[0] && v <= edges[nb]))
+			continue;
+		/* the bin with edges[k] <= v < edges[k+1]; the last bin includes its right edge */
+		size_t l = 0, r = nb;
+		while (r - l > 1) {
+			size_t m = (l + r) / 2;
+			if (v >= edges[m])
+				l = m;
+			else
+				r = m;
+		}
+		cnt[l] += 1;
+		total += 1;
+	}
+	ctr = nb_xmalloc(nb * sizeof *ctr);
+	wid = nb_xmalloc(nb * sizeof *wid);
+	bot = nb_xcalloc(nb, sizeof *bot);
+	for (size_t k = 0; k < nb; k++) {
+		wid[k] = edges[k + 1] - edges[k];
+		ctr[k] = edges[k] + wid[k] / 2;
+		if (nb_get_f64(dens, 0) != 0 && total > 0)
+			cnt[k] /= total * wid[k];
+	}
+	pl_bar(ax, ctr, cnt, wid, bot, nb, 0, &st);
+	rc = 0;
+out:
+	nb_unref(x);
+	nb_unref(bins);
+	nb_unref(range);
+	nb_unref(dens);
+	nb_unref(lab);
+	free(edges);
+	free(cnt);
+	free(ctr);
+	free(wid);
+	free(bot);
+	return rc;
+}
+
+static int layer_imshow(nb_call *c, pl_axes *ax, const nb_sub *s)
+{
+	nb_value *Z = NULL, *ext = NULL, *vmin = NULL, *vmax = NULL, *al = NULL, *v = NULL;
+	double *zs = NULL;
+	int rc = -1;
+	pl_style st;
+	pl_style_init(&st);
+	if (get(c, s, "Z", &Z) < 0 || get(c, s, "extent", &ext) < 0 || get(c, s, "vmin", &vmin) < 0 ||
+	    get(c, s, "vmax", &vmax) < 0 || get(c, s, "alpha", &al) < 0)
+		goto out;
+	if (Z->ndim != 2 || Z->shape[0] < 1 || Z->shape[1] < 1 || Z->shape[0] > 8192 || Z->shape[1] > 8192) {
+		nb_sub_fail(c, s, "Z", "Z must be a 2-D array of 1 to 8192 rows and columns");
+		goto out;
+	}
+	double e4[4];
+	if (ext) {
+		if (ext->size != 4) {
+			nb_sub_fail(c, s, "extent", "extent must be [left, right, bottom, top]");
+			goto out;
+		}
+		for (int i = 0; i < 4; i++)
+			e4[i] = nb_get_f64(ext, (size_t)i);
+		if (!(e4[0] != e4[1] && e4[2] != e4[3])) {
+			nb_sub_fail(c, s, "extent", "extent must span a non-empty rectangle");
+			goto out;
+		}
+	}
+	const char *t = str_of(c, s, "cmap", &v);
+	const pl_cmap *cmap = pl_cmap_named(t);
+	if (!cmap) {
+		nb_sub_fail(c, s, "cmap", "unknown colormap '%s'", t);
+		goto out;
+	}
+	nb_unref(v);
+	v = NULL;
+	const char *origin = str_of(c, s, "origin", &v);
+	int lower = origin && !strcmp(origin, "lower");
+	size_t n = Z->size;
+	zs = nb_xmalloc(n * sizeof *zs);
+	for (size_t i = 0; i < n; i++)
+		zs[i] = nb_get_f64(Z, i);
+	if (al)
+		st.alpha = nb_get_f64(al, 0);
+	pl_imshow(ax, zs, Z->shape[0], Z->shape[1], cmap, ext ? e4 : NULL, lower, vmin ? nb_get_f64(vmin, 0) : NAN,
+		  vmax ? nb_get_f64(vmax, 0) : NAN, &st);
+	rc = 0;
+out:
+	nb_unref(Z);
+	nb_unref(ext);
+	nb_unref(vmin);
+	nb_unref(vmax);
+	nb_unref(al);
+	nb_unref(v);
+	free(zs);
+	return rc;
+}
+
 static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 {
 	const char *tag = nb_sub_tag(s);
@@ -543,6 +780,12 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 		return nb_sub_fail(c, s, NULL, "a 'surface' layer needs a 3-D axes: add 'projection: 3d' to its axes");
 	if (!strcmp(tag, "surface"))
 		return layer_surface(c, ax, s);
+	if (!strcmp(tag, "bar"))
+		return layer_bar(c, ax, s);
+	if (!strcmp(tag, "hist"))
+		return layer_hist(c, ax, s);
+	if (!strcmp(tag, "imshow"))
+		return layer_imshow(c, ax, s);
 	if (!strcmp(tag, "plot"))
 		return layer_plot(c, ax, s);
 	if (!strcmp(tag, "contour") || !strcmp(tag, "contourf"))

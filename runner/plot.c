@@ -33,7 +33,7 @@
 #define TITLE_PAD 6.0
 #define SPINE_W 0.8
 
-typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR, A_QUIVER, A_STREAM, A_SURFACE } akind;
+typedef enum { A_LINE, A_SCATTER, A_FILL, A_HLINE, A_VLINE, A_HSPAN, A_VSPAN, A_TEXT, A_CONTOUR, A_QUIVER, A_STREAM, A_SURFACE, A_BAR, A_IMAGE } akind;
 
 struct pl_cmap {
 	const float (*rgb)[3];
@@ -61,6 +61,9 @@ typedef struct artist {
 	/* quiver; streamlines: trajectories as x/y with NAN separators, arrows in u/v (tail, head) */
 	double *u, *v, qscale;
 	double arrowsize;
+	/* images: extent (left, right, bottom, top), colour limits; the colorbar is continuous */
+	double ext[4], vmin, vmax;
+	int continuous;
 	int angles_xy, scale_xy;
 	char pivot;
 } artist;
@@ -284,6 +287,84 @@ void pl_axhline(pl_axes *a, double y, const pl_style *s) { span(a, A_HLINE, y, y
 void pl_axvline(pl_axes *a, double x, const pl_style *s) { span(a, A_VLINE, x, x, s); }
 void pl_axhspan(pl_axes *a, double y0, double y1, const pl_style *s) { span(a, A_HSPAN, y0, y1, s); }
 void pl_axvspan(pl_axes *a, double x0, double x1, const pl_style *s) { span(a, A_VSPAN, x0, x1, s); }
+
+void pl_bar(pl_axes *a, const double *x, const double *height, const double *width, const double *bottom, size_t n,
+	    int horizontal, const pl_style *s)
+{
+	pl_style st = *s;
+	artist *r = add(a, A_BAR, &st);
+	if (!s->has_color)
+		r->color = pl_cycle_color(a->cycle++);
+	/* x: the bars' left edges, y: their bottoms, u: widths, v: heights (swapped roles when horizontal) */
+	r->x = nb_xmalloc((n ? n : 1) * sizeof *r->x);
+	r->y = nb_xmalloc((n ? n : 1) * sizeof *r->y);
+	r->u = nb_xmalloc((n ? n : 1) * sizeof *r->u);
+	r->v = nb_xmalloc((n ? n : 1) * sizeof *r->v);
+	for (size_t i = 0; i < n; i++) {
+		double w = width[i], b = bottom[i], h = height[i];
+		if (!horizontal) {
+			r->x[i] = x[i] - w / 2;
+			r->u[i] = w;
+			r->y[i] = b;
+			r->v[i] = h;
+		} else {
+			r->y[i] = x[i] - w / 2;
+			r->v[i] = w;
+			r->x[i] = b;
+			r->u[i] = h;
+		}
+	}
+	r->n = n;
+	r->pivot = horizontal ? 'h' : 'v';
+}
+
+void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_cmap *cmap, const double *extent,
+	       int origin_lower, double vmin, double vmax, const pl_style *s)
+{
+	artist *r = add(a, A_IMAGE, s);
+	r->z = dup(z, rows * cols);
+	r->rows = rows;
+	r->cols = cols;
+	r->cmap = (pl_cmap *)cmap;
+	r->own_cmap = 0;
+	if (extent)
+		memcpy(r->ext, extent, sizeof r->ext);
+	else {
+		r->ext[0] = -0.5;
+		r->ext[1] = (double)cols - 0.5;
+		r->ext[2] = origin_lower ? -0.5 : (double)rows - 0.5;
+		r->ext[3] = origin_lower ? (double)rows - 0.5 : -0.5;
+	}
+	r->pivot = origin_lower ? 'l' : 'u'; /* where the first row goes */
+	r->filled = 1;                        /* the colorbar shows bands */
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < rows * cols; i++)
+		if (isfinite(z[i])) {
+			lo = fmin(lo, z[i]);
+			hi = fmax(hi, z[i]);
+		}
+	r->vmin = isfinite(vmin) ? vmin : lo;
+	r->vmax = isfinite(vmax) ? vmax : hi;
+	if (!(r->vmax > r->vmin)) {
+		r->vmin -= 0.5;
+		r->vmax += 0.5;
+	}
+	/* as matplotlib: the image fills the axes exactly, origin 'upper' puts the first row on top,
+	 * and one data unit is as long on both axes unless an aspect is given */
+	if (!a->xlim_set)
+		pl_set_xlim(a, r->ext[0], r->ext[1]);
+	if (!a->ylim_set)
+		pl_set_ylim(a, r->ext[2], r->ext[3]);
+	if (a->aspect == 0)
+		a->aspect = 1;
+	/* the colorbar's scale: 256 steps from vmin to vmax, continuous ticks */
+	r->nlev = 257;
+	r->levels = nb_xmalloc(r->nlev * sizeof *r->levels);
+	for (size_t i = 0; i < r->nlev; i++)
+		r->levels[i] = r->vmin + (r->vmax - r->vmin) * (double)i / 256;
+	r->continuous = 1;
+	a->mappable = (long)r->order;
+}
 
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va)
 {
@@ -1078,6 +1159,21 @@ static void data_limits(const pl_axes *a, int axis, double *lo, double *hi)
 			TAKE(r->z[axis * 2]);
 			TAKE(r->z[axis * 2 + 1]);
 			break;
+		case A_BAR:
+			for (size_t i = 0; i < r->n; i++) {
+				if (axis == 0) {
+					TAKE(r->x[i]);
+					TAKE(r->x[i] + r->u[i]);
+				} else {
+					TAKE(r->y[i]);
+					TAKE(r->y[i] + r->v[i]);
+				}
+			}
+			break;
+		case A_IMAGE:
+			TAKE(r->ext[axis * 2]);
+			TAKE(r->ext[axis * 2 + 1]);
+			break;
 		case A_TEXT: case A_SURFACE: /* surfaces live in 3-D axes, limited by limits3d */
 			break;
 		}
@@ -1154,6 +1250,19 @@ static void view_limits(pl_axes *a, int axis)
 			v[0] = slo;
 		if (v[1] > shi && hi <= shi)
 			v[1] = shi;
+	}
+	/* bars stand on sticky bases: the margin stops at the base the bars grow from */
+	for (size_t k = 0; k < a->n; k++) {
+		const artist *r = &a->a[k];
+		if (r->kind != A_BAR || (axis == 1) != (r->pivot == 'v'))
+			continue;
+		for (size_t i = 0; i < r->n; i++) {
+			double base = axis == 1 ? r->y[i] : r->x[i];
+			if (v[0] < base && lo >= base)
+				v[0] = base;
+			if (v[1] > base && hi <= base)
+				v[1] = base;
+		}
 	}
 }
 
@@ -2053,6 +2162,52 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 		break;
 	case A_SURFACE: /* drawn by draw_axes3d */
 		break;
+	case A_BAR:
+		cairo_new_path(cr);
+		for (size_t i = 0; i < r->n; i++) {
+			double x0 = X(a, r->x[i]), x1 = X(a, r->x[i] + r->u[i]);
+			double y0 = Y(a, r->y[i]), y1 = Y(a, r->y[i] + r->v[i]);
+			if (isfinite(x0) && isfinite(x1) && isfinite(y0) && isfinite(y1))
+				cairo_rectangle(cr, fmin(x0, x1), fmin(y0, y1), fabs(x1 - x0), fabs(y1 - y0));
+		}
+		set_color(cr, r->color, al);
+		cairo_fill(cr);
+		break;
+	case A_IMAGE: {
+		int w = (int)r->cols, h = (int)r->rows;
+		cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+		cairo_surface_flush(img);
+		unsigned char *data = cairo_image_surface_get_data(img);
+		int stride = cairo_image_surface_get_stride(img);
+		for (int i = 0; i < h; i++) {
+			uint32_t *row = (uint32_t *)(data + (size_t)i * (size_t)stride);
+			for (int j = 0; j < w; j++) {
+				double zv = r->z[(size_t)i * r->cols + (size_t)j];
+				if (!isfinite(zv)) {
+					row[j] = 0;
+					continue;
+				}
+				pl_rgba col = pl_cmap_at(r->cmap, (zv - r->vmin) / (r->vmax - r->vmin));
+				double aa = col.a * al;
+				row[j] = (uint32_t)lrint(aa * 255) << 24 | (uint32_t)lrint(col.r * aa * 255) << 16 |
+					 (uint32_t)lrint(col.g * aa * 255) << 8 | (uint32_t)lrint(col.b * aa * 255);
+			}
+		}
+		cairo_surface_mark_dirty(img);
+		/* the first row lies along the top edge (origin 'upper') or the bottom edge ('lower') */
+		double L = X(a, r->ext[0]), R = X(a, r->ext[1]);
+		double top = Y(a, r->pivot == 'l' ? r->ext[2] : r->ext[3]), bot = Y(a, r->pivot == 'l' ? r->ext[3] : r->ext[2]);
+		cairo_save(cr);
+		cairo_translate(cr, L, top);
+		cairo_scale(cr, (R - L) / w, (bot - top) / h);
+		cairo_set_source_surface(cr, img, 0, 0);
+		cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+		cairo_rectangle(cr, 0, 0, w, h);
+		cairo_fill(cr);
+		cairo_restore(cr);
+		cairo_surface_destroy(img);
+		break;
+	}
 	case A_STREAM: {
 		cairo_new_path(cr);
 		draw_polyline(cr, a, r->x, r->y, r->n);
@@ -2329,10 +2484,16 @@ static void colorbar_ticks(ctx *c, const pl_axes *a, axis_ticks *t)
 	double lo = m->levels[0], hi = m->levels[m->nlev - 1];
 	if (!(hi > lo))
 		return;
-	/* matplotlib's FixedLocator(levels, nbins=10): every step-th level,
-	 * starting at the offset that brings a tick closest to zero */
 	double vals[64] = {0};
 	size_t nv = 0, n = m->nlev, step = (n + 9) / 10;
+	if (m->continuous) {
+		/* an image's colorbar: the ordinary tick locator on its length */
+		int space = (int)floor(a->cbh / (FS * 2));
+		nv = pl_ticks_auto(lo, hi, space < 1 ? 1 : space > 9 ? 9 : space, vals, 64);
+		n = 0;
+	}
+	/* contours: matplotlib's FixedLocator(levels, nbins=10), every step-th
+	 * level, starting at the offset that brings a tick closest to zero */
 	if (step < 1)
 		step = 1;
 	size_t best = 0;

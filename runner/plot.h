@@ -148,6 +148,19 @@ void pl_surface(pl_axes *a, const double *x, const double *y, const double *z, s
  * lines separated by NaN points), for tests and tools; 0 if there is none. */
 size_t pl_layer_path(const pl_axes *a, size_t layer, const double **x, const double **y);
 
+/* Bars centred on x with the given heights, widths and bottoms (n each);
+ * horizontal: x are heights on the y axis and the bars grow along x.
+ * The colour cycles as matplotlib's bar does. */
+void pl_bar(pl_axes *a, const double *x, const double *height, const double *width, const double *bottom, size_t n,
+	    int horizontal, const pl_style *s);
+/* An image of z (rows × cols) through the colormap, vmin..vmax (NAN: the
+ * data's range), nearest-neighbour, as matplotlib's imshow: extent (left,
+ * right, bottom, top) or NULL for pixel centres at integers, origin upper
+ * (first row on top) unless origin_lower; equal aspect unless set.  It is
+ * the axes' mappable for pl_colorbar. */
+void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_cmap *cmap, const double *extent,
+	       int origin_lower, double vmin, double vmax, const pl_style *s);
+
 /* Text at data coordinates; ha: 'l' 'c' 'r'; va: 'b' 'c' 't' 'B' (baseline). */
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
 
