@@ -5,6 +5,7 @@
 #                        AddressSanitizer and UBSan, and check docs/kernels.md
 #   make docs            regenerate docs/kernels.md from the kernel table
 #   make bench           benchmarks against the reference implementations (docs/benchmarks.md)
+#   make gallery         redraw docs/gallery/*.png and docs/gallery.md (the golden images)
 #   make install PREFIX=/usr/local
 #   make clean
 
@@ -30,7 +31,7 @@ SAN_OBJS = $(SRCS:%.c=build/san/%.o)
 UNIT_SRCS = $(wildcard tests/unit/check_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)
 
-.PHONY: all check unit e2e docs docs-check install clean bench
+.PHONY: all check unit e2e docs docs-check install clean bench gallery
 all: nbrun
 
 nbrun: build/rel/runner/main.o build/rel/libnbrun.a
@@ -62,7 +63,7 @@ export ASAN_OPTIONS = allocator_may_return_null=1:detect_leaks=1:abort_on_error=
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 
-check: nbrun build/san/nbrun $(UNIT_BINS)
+check: nbrun build/san/nbrun build/rel/tests/pngdiff $(UNIT_BINS)
 	@$(MAKE) --no-print-directory docs-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
@@ -71,8 +72,12 @@ unit: $(UNIT_BINS)
 	@set -e; fail=0; for t in $(UNIT_BINS); do \
 	  CK_VERBOSITY=normal NBRUN_TESTDATA=$(CURDIR)/tests $$t || fail=1; done; exit $$fail
 
-e2e: nbrun build/san/nbrun
-	@sh tests/run-e2e.sh $(CURDIR)/build/san/nbrun $(CURDIR)/nbrun
+build/rel/tests/pngdiff: tests/pngdiff.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+
+e2e: nbrun build/san/nbrun build/rel/tests/pngdiff
+	@PNGDIFF=$(CURDIR)/build/rel/tests/pngdiff sh tests/run-e2e.sh $(CURDIR)/build/san/nbrun $(CURDIR)/nbrun
 
 docs: nbrun
 	./nbrun --catalogue > docs/kernels.md
@@ -82,6 +87,9 @@ docs-check: nbrun
 	  { echo "docs/kernels.md is stale: run 'make docs' and commit it" >&2; \
 	    ./nbrun --catalogue | diff -u docs/kernels.md - | head -20 >&2; exit 1; }
 	@echo "docs: docs/kernels.md matches the kernel table"
+
+gallery: nbrun
+	sh tools/gallery.sh ./nbrun
 
 # timings side by side with the alternatives; writes docs/benchmarks.md (not a test)
 bench: nbrun

@@ -169,7 +169,7 @@ static const nb_subschema layer_schemas[] = {
 	{"legend", NB_P_STRING, NB_OPTIONAL, "a legend at: best, upper right, upper left, lower left, lower right, " \
 	 "right, center left, center right, lower center, upper center, center", NULL},                              \
 	{"aspect", NB_P_STRING, NB_OPTIONAL, "'equal' (one unit as long on both axes), 'auto', or a number", NULL}, \
-	{"colorbar", NB_P_BOOL, "false", "a colorbar for the last contour set, on the right", NULL},            \
+	{"colorbar", NB_P_BOOL, "false", "a colorbar on the right for the last filled contour set or image (else the last contour lines)", NULL}, \
 	{"colorbar_label", NB_P_STRING, NB_OPTIONAL, "the colorbar's label", NULL},                                  \
 	{"projection", NB_P_CHOICE, "2d", "3d: a 3-D axes (mplot3d, perspective) for surface layers", "2d 3d"},      \
 	{"elev", NB_P_NUMBER, "30", "3-D: the view's elevation in degrees", NULL},                                   \

@@ -782,7 +782,9 @@ void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, s
 		r->levels = nb_xmalloc(1100 * sizeof *r->levels);
 		r->nlev = pl_contour_levels(zmin, zmax, nauto > 0 ? nauto : 7, filled, r->levels, 1100);
 	}
-	a->mappable = (long)(r - a->a);
+	/* the colorbar shows the last filled set or image; lines only when nothing is filled */
+	if (filled || a->mappable < 0 || !a->a[a->mappable].filled)
+		a->mappable = (long)(r - a->a);
 }
 
 void pl_colorbar(pl_axes *a, const char *label)

@@ -145,6 +145,22 @@ else
 	echo "note: python3-numpy not installed; skipping the numpy load check of --save-state"
 fi
 
+# The gallery is the visual regression set: fresh renders against the committed pictures.
+if [ -n "${PNGDIFF:-}" ]; then
+	for f in "$HERE"/../docs/gallery/*.yaml; do
+		name=$(basename "$f" .yaml)
+		( cd "$HERE/.." && "$NBRUN" -q --formats=png -o "$TMP/gal" "docs/gallery/$name.yaml" ) 2> "$TMP/stderr"
+		if out=$("$PNGDIFF" "$HERE/../docs/gallery/$name.png" "$TMP/gal/$name/figures/$name.png" 0.5 2>&1); then
+			pass=$((pass + 1))
+		else
+			echo "FAIL: gallery/$name: the figure differs from docs/gallery/$name.png ($out); if the change is"
+			echo "      intended, run 'make gallery' and look at the new pictures"
+			cat "$TMP/stderr"
+			fail=$((fail + 1))
+		fi
+	done
+fi
+
 # Every notebook that ships with nbrun runs, and passes its checks.
 for f in "$HERE"/../notebooks/*.yaml; do
 	name=$(basename "$f" .yaml)
