@@ -28,6 +28,7 @@
 static const nb_param plot_p[] = {
 	{"x", NB_P_ARRAY, NB_OPTIONAL, "x values (default 0, 1, ...); a 2-D array plots its columns", NULL},
 	{"y", NB_P_ARRAY, NULL, "y values; a 2-D array plots its columns", NULL},
+	{"z", NB_P_ARRAY, NB_OPTIONAL, "z values, in 3-D axes only (a line through 3-D points; x, y, z 1-D of one length)", NULL},
 	{"fmt", NB_P_STRING, NB_OPTIONAL, "matplotlib format string: 'ro', 'g-', 'k--', 'b:', 'o-', '*'", NULL},
 	{"marker", NB_P_STRING, NB_OPTIONAL, "a marker: o . s ^ v < > * + x D d p h |  _", NULL},
 	{"markersize", NB_P_NUMBER, NB_OPTIONAL, "marker size in points (default 6)", NULL},
@@ -277,7 +278,7 @@ static int need_1d(nb_call *c, const nb_sub *s, const char *name, const nb_value
 /* matplotlib's plot(x, y): columns of 2-D arrays are separate lines. */
 static int layer_plot(nb_call *c, pl_axes *ax, const nb_sub *s)
 {
-	nb_value *x = NULL, *y = NULL, *v = NULL;
+	nb_value *x = NULL, *y = NULL, *z = NULL, *v = NULL;
 	pl_style st;
 	pl_style_init(&st);
 	int rc = -1;
@@ -310,6 +311,34 @@ static int layer_plot(nb_call *c, pl_axes *ax, const nb_sub *s)
 	v = NULL;
 	if ((txt = str_of(c, s, "label", &v)))
 		st.label = txt;
+	if (get(c, s, "z", &z) < 0)
+		goto out;
+	if (pl_axes_is3d(ax) || z) {
+		if (!pl_axes_is3d(ax)) {
+			nb_sub_fail(c, s, "z", "'z' needs a 3-D axes: add 'projection: 3d' to its axes");
+			goto out;
+		}
+		if (!z || !x) {
+			nb_sub_fail(c, s, NULL, "a plot in 3-D axes needs x, y and z");
+			goto out;
+		}
+		if (x->size != y->size || z->size != y->size) {
+			nb_sub_fail(c, s, "z", "x, y and z must have one length, but have %zu, %zu and %zu", x->size, y->size,
+				    z->size);
+			goto out;
+		}
+		size_t n = y->size;
+		double *buf = nb_xmalloc((n ? n : 1) * 3 * sizeof *buf);
+		for (size_t i = 0; i < n; i++) {
+			buf[i] = nb_get_f64(x, i);
+			buf[n + i] = nb_get_f64(y, i);
+			buf[2 * n + i] = nb_get_f64(z, i);
+		}
+		pl_plot3d(ax, buf, buf + n, buf + 2 * n, n, &st);
+		free(buf);
+		rc = 0;
+		goto out;
+	}
 	if (y->ndim > 2 || (x && x->ndim > 2)) {
 		nb_sub_fail(c, s, "y", "plot takes 1-D or 2-D arrays");
 		goto out;
@@ -345,6 +374,7 @@ static int layer_plot(nb_call *c, pl_axes *ax, const nb_sub *s)
 out:
 	nb_unref(x);
 	nb_unref(y);
+	nb_unref(z);
 	nb_unref(v);
 	return rc;
 }
@@ -774,8 +804,8 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 		if (!on)
 			return 0;
 	}
-	if (is3d && strcmp(tag, "surface"))
-		return nb_sub_fail(c, s, NULL, "a 3-D axes draws surface layers only; '%s' needs a 2-D axes", tag);
+	if (is3d && strcmp(tag, "surface") && strcmp(tag, "plot"))
+		return nb_sub_fail(c, s, NULL, "a 3-D axes draws surface and plot layers only; '%s' needs a 2-D axes", tag);
 	if (!is3d && !strcmp(tag, "surface"))
 		return nb_sub_fail(c, s, NULL, "a 'surface' layer needs a 3-D axes: add 'projection: 3d' to its axes");
 	if (!strcmp(tag, "surface"))

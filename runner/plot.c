@@ -2846,6 +2846,17 @@ void pl_set_zlim(pl_axes *a, double lo, double hi)
 	a->zlim[1] = hi;
 }
 
+int pl_axes_is3d(const pl_axes *a) { return a->is3d; }
+
+void pl_plot3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const pl_style *s)
+{
+	artist *r = add(a, A_LINE, s);
+	r->x = dup(x, n);
+	r->y = dup(y, n);
+	r->z = dup(z, n);
+	r->n = n;
+}
+
 void pl_surface(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
 		const pl_cmap *cmap, const pl_style *s)
 {
@@ -2922,10 +2933,11 @@ static void limits3d(const pl_axes *a, int axis, double *lo, double *hi)
 	*hi = -INFINITY;
 	for (size_t k = 0; k < a->n; k++) {
 		const artist *r = &a->a[k];
-		if (r->kind != A_SURFACE)
+		if (r->kind != A_SURFACE && !(r->kind == A_LINE && r->z))
 			continue;
 		const double *d = axis == 0 ? r->x : axis == 1 ? r->y : r->z;
-		for (size_t i = 0; i < r->rows * r->cols; i++)
+		size_t n = r->kind == A_SURFACE ? r->rows * r->cols : r->n;
+		for (size_t i = 0; i < n; i++)
 			if (isfinite(d[i])) {
 				*lo = fmin(*lo, d[i]);
 				*hi = fmax(*hi, d[i]);
@@ -3178,35 +3190,63 @@ static void draw_axis3d(ctx *c, pl_axes *a, const view3d *v, int index)
 	}
 }
 
-typedef struct poly3 {
+/* A primitive of a 3-D scene: a surface patch, a line segment or a marker. */
+typedef struct prim3 {
 	double depth;
-	size_t first, n;  /* vertices in the shared buffer */
+	size_t first, n;  /* vertices in the scene's buffer */
 	pl_rgba color;
-} poly3;
+	const artist *r;  /* for segments and markers: the line's style */
+	size_t seq;       /* insertion order, to break ties */
+	char kind;        /* 'p' patch, 's' segment, 'm' marker */
+} prim3;
+
+typedef struct scene3 {
+	prim3 *p;
+	size_t np, capp;
+	double *vx, *vy;
+	size_t nv, capx, capy;
+} scene3;
 
 static int by_depth_desc(const void *p, const void *q)
 {
-	const poly3 *a = p, *b = q;
-	return a->depth > b->depth ? -1 : a->depth < b->depth;
+	const prim3 *a = p, *b = q;
+	if (a->depth != b->depth)
+		return a->depth > b->depth ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void scene_vertex(scene3 *sc, double x, double y)
+{
+	NB_GROW(sc->vx, sc->capx, sc->nv + 1);
+	NB_GROW(sc->vy, sc->capy, sc->nv + 1);
+	sc->vx[sc->nv] = x;
+	sc->vy[sc->nv] = y;
+	sc->nv++;
+}
+
+static prim3 *scene_prim(scene3 *sc, char kind, double depth, const artist *r)
+{
+	NB_GROW(sc->p, sc->capp, sc->np + 1);
+	prim3 *p = &sc->p[sc->np];
+	memset(p, 0, sizeof *p);
+	p->kind = kind;
+	p->depth = depth;
+	p->r = r;
+	p->first = sc->nv;
+	p->seq = sc->np++;
+	return p;
 }
 
 /* plot_surface: patches of rstride × cstride cells (at most 50 × 50 patches), coloured by mean z */
-static void draw_surface(ctx *c, const view3d *v, const artist *r)
+static void scene_surface(scene3 *sc, const view3d *v, const artist *r)
 {
 	size_t rows = r->rows, cols = r->cols;
 	if (rows < 2 || cols < 2)
 		return;
 	size_t rs = (rows + 49) / 50, cs = (cols + 49) / 50;
-	if (rs < 1)
-		rs = 1;
-	if (cs < 1)
-		cs = 1;
-	poly3 *ps = NULL;
-	size_t np = 0, capp = 0;
-	double *vx = NULL, *vy = NULL;
-	size_t nv = 0, capx = 0, capy = 0;
+	size_t p0 = sc->np;
 	double *zavg = NULL;
-	size_t capz = 0;
+	size_t capz = 0, nz = 0;
 	for (size_t i0 = 0; i0 + 1 < rows; i0 += rs) {
 		size_t i1 = i0 + rs < rows - 1 ? i0 + rs : rows - 1;
 		for (size_t j0 = 0; j0 + 1 < cols; j0 += cs) {
@@ -3223,63 +3263,99 @@ static void draw_surface(ctx *c, const view3d *v, const artist *r)
 				idx[m++] = i * cols + j0;
 			double zs = 0, ds = 0;
 			int ok = 1;
-			NB_GROW(ps, capp, np + 1);
-			poly3 *p = &ps[np];
-			p->first = nv;
-			p->n = m;
+			size_t first = sc->nv;
 			for (size_t k = 0; k < m; k++) {
 				double q[3] = {r->x[idx[k]], r->y[idx[k]], r->z[idx[k]]}, o[3];
 				if (!isfinite(q[0]) || !isfinite(q[1]) || !isfinite(q[2]))
 					ok = 0;
 				proj3(v, q, o);
-				NB_GROW(vx, capx, nv + 1);
-				NB_GROW(vy, capy, nv + 1);
-				vx[nv] = P3X(v, o[0]);
-				vy[nv] = P3Y(v, o[1]);
-				nv++;
+				scene_vertex(sc, P3X(v, o[0]), P3Y(v, o[1]));
 				zs += q[2];
 				ds += o[2];
 			}
 			if (!ok) {
-				nv = p->first;
+				sc->nv = first;
 				continue;
 			}
-			p->depth = ds / (double)m;
-			NB_GROW(zavg, capz, np + 1);
-			zavg[np] = zs / (double)m;
-			np++;
+			prim3 *p = scene_prim(sc, 'p', ds / (double)m, r);
+			p->first = first;
+			p->n = m;
+			NB_GROW(zavg, capz, nz + 1);
+			zavg[nz++] = zs / (double)m;
 		}
 	}
 	double zlo = INFINITY, zhi = -INFINITY;
-	for (size_t k = 0; k < np; k++) {
+	for (size_t k = 0; k < nz; k++) {
 		zlo = fmin(zlo, zavg[k]);
 		zhi = fmax(zhi, zavg[k]);
 	}
-	for (size_t k = 0; k < np; k++) {
-		if (r->cmap)
-			ps[k].color = pl_cmap_at(r->cmap, zhi > zlo ? (zavg[k] - zlo) / (zhi - zlo) : 0);
-		else
-			ps[k].color = r->color;
-		ps[k].color.a *= r->st.alpha;
+	for (size_t k = 0; k < nz; k++) {
+		prim3 *p = &sc->p[p0 + k];
+		p->color = r->cmap ? pl_cmap_at(r->cmap, zhi > zlo ? (zavg[k] - zlo) / (zhi - zlo) : 0) : r->color;
+		p->color.a *= r->st.alpha;
 	}
-	qsort(ps, np, sizeof *ps, by_depth_desc);
-	cairo_t *cr = c->cr;
-	for (size_t k = 0; k < np; k++) {
-		const poly3 *p = &ps[k];
-		for (size_t q = 0; q < p->n; q++) {
-			if (q == 0)
-				cairo_move_to(cr, vx[p->first + q], vy[p->first + q]);
-			else
-				cairo_line_to(cr, vx[p->first + q], vy[p->first + q]);
-		}
-		cairo_close_path(cr);
-		cairo_set_source_rgba(cr, p->color.r, p->color.g, p->color.b, p->color.a);
-		cairo_fill(cr);
-	}
-	free(ps);
-	free(vx);
-	free(vy);
 	free(zavg);
+}
+
+/* a 3-D line: its segments and markers join the scene one by one, so the
+ * painter's order interleaves them with the surfaces' patches */
+static void scene_line(scene3 *sc, const view3d *v, const artist *r)
+{
+	double px = 0, py = 0, pz = 0;
+	int have = 0;
+	for (size_t q = 0; q < r->n; q++) {
+		double p[3] = {r->x[q], r->y[q], r->z[q]}, o[3];
+		proj3(v, p, o);
+		int ok = isfinite(o[0]) && isfinite(o[1]) && isfinite(o[2]);
+		double X_ = P3X(v, o[0]), Y_ = P3Y(v, o[1]);
+		if (ok && have && r->st.linestyle != PL_LS_NONE) {
+			prim3 *s = scene_prim(sc, 's', (pz + o[2]) / 2, r);
+			scene_vertex(sc, px, py);
+			scene_vertex(sc, X_, Y_);
+			s->n = 2;
+		}
+		if (ok && r->st.marker) {
+			prim3 *m = scene_prim(sc, 'm', o[2], r);
+			scene_vertex(sc, X_, Y_);
+			m->n = 1;
+		}
+		have = ok;
+		px = X_;
+		py = Y_;
+		pz = o[2];
+	}
+}
+
+static void scene_draw(ctx *c, scene3 *sc)
+{
+	qsort(sc->p, sc->np, sizeof *sc->p, by_depth_desc);
+	cairo_t *cr = c->cr;
+	for (size_t k = 0; k < sc->np; k++) {
+		const prim3 *p = &sc->p[k];
+		const double *x = sc->vx + p->first, *y = sc->vy + p->first;
+		if (p->kind == 'p') {
+			cairo_move_to(cr, x[0], y[0]);
+			for (size_t q = 1; q < p->n; q++)
+				cairo_line_to(cr, x[q], y[q]);
+			cairo_close_path(cr);
+			cairo_set_source_rgba(cr, p->color.r, p->color.g, p->color.b, p->color.a);
+			cairo_fill(cr);
+		} else if (p->kind == 's') {
+			const artist *r = p->r;
+			cairo_move_to(cr, x[0], y[0]);
+			cairo_line_to(cr, x[1], y[1]);
+			set_color(cr, r->color, r->st.alpha);
+			cairo_set_line_width(cr, r->st.linewidth);
+			set_dash(cr, r->st.linestyle, r->st.linewidth);
+			cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+			cairo_stroke(cr);
+			cairo_set_dash(cr, NULL, 0, 0);
+			cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+		} else {
+			const artist *r = p->r;
+			draw_marker(cr, r->st.marker, x[0], y[0], r->st.markersize, r->color, r->st.alpha);
+		}
+	}
 }
 
 static void draw_axes3d(ctx *c, pl_axes *a)
@@ -3311,9 +3387,20 @@ static void draw_axes3d(ctx *c, pl_axes *a)
 	}
 	for (int i = 0; i < 3; i++)
 		draw_axis3d(c, a, &v, i);
-	for (size_t k = 0; k < a->n; k++)
-		if (a->a[k].kind == A_SURFACE)
-			draw_surface(c, &v, &a->a[k]);
+	/* surfaces' patches and lines' segments and markers in one painter's order, the farthest
+	 * first: a path on a surface shows where it is in front, unlike mplot3d's per-artist order */
+	scene3 sc = {0};
+	for (size_t k = 0; k < a->n; k++) {
+		const artist *r = &a->a[k];
+		if (r->kind == A_SURFACE)
+			scene_surface(&sc, &v, r);
+		else if (r->kind == A_LINE && r->z)
+			scene_line(&sc, &v, r);
+	}
+	scene_draw(c, &sc);
+	free(sc.p);
+	free(sc.vx);
+	free(sc.vy);
 	if (a->title) {
 		pl_tl *t = pl_tl_layout(c->pc, a->title, TITLE_FS);
 		draw_text_at(c, t, a->bx + a->bw / 2, v.oy - TITLE_PAD, 'c', 'b', 0, (pl_rgba){0, 0, 0, 1});

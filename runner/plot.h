@@ -136,6 +136,9 @@ void pl_streamplot(pl_axes *a, const double *x, size_t nx, const double *y, size
 void pl_axes3d(pl_axes *a, double elev, double azim, double zoom);
 void pl_set_zlabel(pl_axes *a, const char *s, double rotation);
 void pl_set_zlim(pl_axes *a, double lo, double hi);
+int pl_axes_is3d(const pl_axes *a);
+/* A line (and markers) through 3-D points, in a 3-D axes. */
+void pl_plot3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const pl_style *s);
 /* The view's projection matrix (matplotlib's Axes3D.get_proj()), for tests. */
 void pl_axes3d_proj(pl_axes *a, double M[4][4]);
 /* A surface over the grid (x, y, z all rows × cols), as plot_surface: up to
