@@ -67,6 +67,18 @@ static const nb_param text_p[] = {
 	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
 	WHEN_P, {NULL}};
 
+static const nb_param annotate_p[] = {
+	{"s", NB_P_FORMAT, NULL, "the text, with {expression} fields as print has", NULL},
+	{"xy", NB_P_ARRAY, NULL, "[x, y]: the point the arrow points at (data)", NULL},
+	{"xytext", NB_P_ARRAY, NB_OPTIONAL, "[x, y]: where the text goes (data; default: at the point, with no arrow)", NULL},
+	{"arrowstyle", NB_P_CHOICE, "->", "the arrow: an open head, a filled head, a plain line, or none", "-> -|> - none"},
+	{"fontsize", NB_P_NUMBER, "10", "size in points", NULL},
+	{"ha", NB_P_CHOICE, "left", "horizontal alignment of the text", "left center right"},
+	{"va", NB_P_CHOICE, "baseline", "vertical alignment of the text", "top center bottom baseline"},
+	{"color", NB_P_STRING, NB_OPTIONAL, "the colour of the text and the arrow (default black)", NULL},
+	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
+	WHEN_P, {NULL}};
+
 static const nb_param contour_p[] = {
 	{"X", NB_P_ARRAY, NULL, "x coordinates: a 2-D grid like Z (np.meshgrid), or one per column", NULL},
 	{"Y", NB_P_ARRAY, NULL, "y coordinates: a 2-D grid like Z, or one per row", NULL},
@@ -154,11 +166,12 @@ static const nb_subschema layer_schemas[] = {
 	{"axhspan", hspan_p, "a horizontal band across the axes"},
 	{"axvspan", vspan_p, "a vertical band across the axes"},
 	{"text", text_p, "text at a data position"},
+	{"annotate", annotate_p, "text with an arrow to a point (matplotlib's annotate)"},
 	{NULL, NULL, NULL}};
 
 #define AXES_PARAMS                                                                                                 \
 	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, bar, hist, imshow, contour, contourf, quiver, streamplot, surface, fill_between, " \
-	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text", NULL, layer_schemas},                                             \
+	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text, annotate", NULL, layer_schemas},                                             \
 	{"xlim", NB_P_ARRAY, NB_OPTIONAL, "[left, right] (reversed to invert the axis)", NULL},                      \
 	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] (reversed to invert the axis)", NULL},                      \
 	{"xlabel", NB_P_STRING, NB_OPTIONAL, "the x-axis label ($...$ for math)", NULL},                             \
@@ -942,9 +955,10 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 	nb_value *lab = NULL, *a = NULL, *b = NULL, *d = NULL, *m = NULL;
 	int rc = -1;
 	int has_line = !strcmp(tag, "axhline") || !strcmp(tag, "axvline") || !strcmp(tag, "hlines") || !strcmp(tag, "vlines");
-	if (strcmp(tag, "text") && style_from(c, s, &st, has_line) < 0)
+	int is_text = !strcmp(tag, "text") || !strcmp(tag, "annotate");
+	if (!is_text && style_from(c, s, &st, has_line) < 0)
 		return -1;
-	if (strcmp(tag, "text")) {
+	if (!is_text) {
 		const char *t = str_of(c, s, "label", &lab);
 		st.label = t;
 	}
@@ -1031,11 +1045,21 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 			pl_axhspan(ax, nb_get_f64(a, 0), nb_get_f64(b, 0), &st);
 		else
 			pl_axvspan(ax, nb_get_f64(a, 0), nb_get_f64(b, 0), &st);
-	} else { /* text */
-		nb_value *txt = NULL, *fs = NULL, *ha = NULL, *va = NULL, *col = NULL, *al = NULL;
-		int ok = get(c, s, "x", &a) == 0 && get(c, s, "y", &b) == 0 && get(c, s, "s", &txt) == 0 &&
-			 get(c, s, "fontsize", &fs) == 0 && get(c, s, "ha", &ha) == 0 && get(c, s, "va", &va) == 0 &&
-			 get(c, s, "color", &col) == 0 && get(c, s, "alpha", &al) == 0;
+	} else { /* text, annotate */
+		nb_value *txt = NULL, *fs = NULL, *ha = NULL, *va = NULL, *col = NULL, *al = NULL, *xy = NULL, *xyt = NULL,
+			 *arr = NULL;
+		int ann = !strcmp(tag, "annotate");
+		int ok = (ann ? get(c, s, "xy", &xy) == 0 && get(c, s, "xytext", &xyt) == 0 && get(c, s, "arrowstyle", &arr) == 0
+			      : get(c, s, "x", &a) == 0 && get(c, s, "y", &b) == 0) &&
+			 get(c, s, "s", &txt) == 0 && get(c, s, "fontsize", &fs) == 0 && get(c, s, "ha", &ha) == 0 &&
+			 get(c, s, "va", &va) == 0 && get(c, s, "color", &col) == 0 && get(c, s, "alpha", &al) == 0;
+		if (ok && ann) {
+			const char *bad = xy->size != 2 ? "xy" : xyt && xyt->size != 2 ? "xytext" : NULL;
+			if (bad) {
+				nb_sub_fail(c, s, bad, "'%s' must be [x, y]", bad);
+				ok = 0;
+			}
+		}
 		if (ok && col) {
 			if (pl_color_parse(col->str, &st.color) < 0) {
 				nb_sub_fail(c, s, "color", "unknown colour '%s'", col->str);
@@ -1048,8 +1072,18 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 		if (ok) {
 			char hac = ha->str[0] == 'l' ? 'l' : ha->str[0] == 'c' ? 'c' : 'r';
 			char vac = va->str[0] == 't' ? 't' : va->str[0] == 'c' ? 'c' : va->str[0] == 'b' && va->str[1] == 'o' ? 'b' : 'B';
-			pl_text(ax, nb_get_f64(a, 0), nb_get_f64(b, 0), txt->str, nb_get_f64(fs, 0), &st, hac, vac);
+			if (ann) {
+				const nb_value *t0 = xyt ? xyt : xy;
+				char arrow = !strcmp(arr->str, "->") ? '>' : !strcmp(arr->str, "-|>") ? '|' : !strcmp(arr->str, "-") ? '-' : 0;
+				pl_annotate(ax, nb_get_f64(xy, 0), nb_get_f64(xy, 1), nb_get_f64(t0, 0), nb_get_f64(t0, 1), txt->str,
+					    nb_get_f64(fs, 0), &st, hac, vac, xyt ? arrow : 0);
+			} else {
+				pl_text(ax, nb_get_f64(a, 0), nb_get_f64(b, 0), txt->str, nb_get_f64(fs, 0), &st, hac, vac);
+			}
 		}
+		nb_unref(xy);
+		nb_unref(xyt);
+		nb_unref(arr);
 		nb_unref(txt);
 		nb_unref(fs);
 		nb_unref(ha);

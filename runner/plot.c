@@ -380,6 +380,16 @@ void pl_text(pl_axes *a, double x, double y, const char *text, double size, cons
 	r->va = va;
 }
 
+void pl_annotate(pl_axes *a, double x, double y, double tx, double ty, const char *text, double size, const pl_style *s,
+		 char ha, char va, char arrow)
+{
+	pl_text(a, tx, ty, text, size, s, ha, va);
+	artist *r = &a->a[a->n - 1];
+	r->ext[0] = x;
+	r->ext[1] = y;
+	r->pivot = arrow; /* '>' for '->', '|' for '-|>', '-' a plain line, 0 none */
+}
+
 void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, const double *v, size_t n,
 	       int angles_xy, int scale_xy, double scale, char pivot, const pl_style *s)
 {
@@ -2246,7 +2256,57 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 		pl_tl *t = pl_tl_layout(c->pc, r->text, r->tsize);
 		pl_rgba col = r->st.has_color ? r->color : (pl_rgba){0, 0, 0, 1};
 		col.a *= al;
-		draw_text_at(c, t, X(a, r->v0), Y(a, r->v1), r->ha, r->va, 0, col);
+		double tx = X(a, r->v0), ty = Y(a, r->v1);
+		draw_text_at(c, t, tx, ty, r->ha, r->va, 0, col);
+		if (r->pivot) {
+			/* an annotation's arrow: from the edge of the text's box to the point, 2 pt short of both */
+			double w = t->width, asc = t->ascent, desc = t->descent;
+			double left = tx - (r->ha == 'c' ? w / 2 : r->ha == 'r' ? w : 0);
+			double base = ty + (r->va == 't' ? asc : r->va == 'b' ? -desc : r->va == 'c' ? (asc - desc) / 2 : 0);
+			double top = base - asc, bottom = base + desc, cx = left + w / 2, cy = (top + bottom) / 2;
+			double px = X(a, r->ext[0]), py = Y(a, r->ext[1]);
+			double dx = px - cx, dy = py - cy, len = hypot(dx, dy);
+			/* how far along (cx, cy) -> (px, py) the box ends */
+			double tb = INFINITY;
+			if (dx != 0)
+				tb = fmin(tb, (w / 2) / fabs(dx));
+			if (dy != 0)
+				tb = fmin(tb, ((bottom - top) / 2) / fabs(dy));
+			if (len > 0 && tb < 1) {
+				double ux = dx / len, uy = dy / len;
+				double sx = cx + dx * tb + 2 * ux, sy = cy + dy * tb + 2 * uy;
+				double ex = px - 2 * ux, ey = py - 2 * uy;
+				if ((ex - sx) * ux + (ey - sy) * uy > 0) {
+					pl_rgba ac = col;
+					cairo_new_path(c->cr);
+					set_color(c->cr, ac, 1);
+					cairo_set_line_width(c->cr, 1.0);
+					cairo_set_dash(c->cr, NULL, 0, 0);
+					/* heads as matplotlib's at mutation scale 10: 4 pt long, 2 pt either side */
+					double hl = 4, hw = 2;
+					if (r->pivot == '|') {
+						cairo_move_to(c->cr, sx, sy);
+						cairo_line_to(c->cr, ex - hl * ux, ey - hl * uy);
+						cairo_stroke(c->cr);
+						cairo_move_to(c->cr, ex, ey);
+						cairo_line_to(c->cr, ex - hl * ux - hw * uy, ey - hl * uy + hw * ux);
+						cairo_line_to(c->cr, ex - hl * ux + hw * uy, ey - hl * uy - hw * ux);
+						cairo_close_path(c->cr);
+						cairo_fill(c->cr);
+					} else {
+						cairo_move_to(c->cr, sx, sy);
+						cairo_line_to(c->cr, ex, ey);
+						if (r->pivot == '>') {
+							cairo_move_to(c->cr, ex - hl * ux - hw * uy, ey - hl * uy + hw * ux);
+							cairo_line_to(c->cr, ex, ey);
+							cairo_line_to(c->cr, ex - hl * ux + hw * uy, ey - hl * uy - hw * ux);
+						}
+						cairo_set_line_join(c->cr, CAIRO_LINE_JOIN_MITER);
+						cairo_stroke(c->cr);
+					}
+				}
+			}
+		}
 		pl_tl_free(t);
 		free(t);
 		break;

@@ -147,6 +147,11 @@ void pl_axes3d_proj(pl_axes *a, double M[4][4]);
 void pl_surface(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
 		const pl_cmap *cmap, const pl_style *s);
 
+/* Text at (tx, ty) with an arrow to the point (x, y), as matplotlib's
+ * annotate with arrowprops: arrow '>' ('->'), '|' ('-|>'), '-' (a line). */
+void pl_annotate(pl_axes *a, double x, double y, double tx, double ty, const char *text, double size, const pl_style *s,
+		 char ha, char va, char arrow);
+
 /* The vertices of layer number `layer` of an axes (a line, or a streamplot's
  * lines separated by NaN points), for tests and tools; 0 if there is none. */
 size_t pl_layer_path(const pl_axes *a, size_t layer, const double **x, const double **y);

@@ -335,8 +335,23 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 			return b;
 		}
 		for (size_t k = 0; k < NB_ARRAY_LEN(funcs); k++)
-			if (!strcmp(name, funcs[k]))
-				return run_box(P, funcs[k], strlen(funcs[k]), 0, size);
+			if (!strcmp(name, funcs[k])) {
+				pl_tl b = run_box(P, funcs[k], strlen(funcs[k]), 0, size);
+				/* a thin space before an argument that is not bracketed: sin x, not sinx */
+				size_t j = P->i;
+				while (j < P->n && P->s[j] == ' ')
+					j++;
+				if (j < P->n && (isalnum((unsigned char)P->s[j]) || P->s[j] == '\\')) {
+					pl_tl w = {0};
+					double bw = b.width, ba = b.ascent, bd = b.descent;
+					place(&w, &b, 0, 0);
+					w.width = bw + 3 / 18.0 * size;
+					w.ascent = ba;
+					w.descent = bd;
+					return w;
+				}
+				return b;
+			}
 		for (size_t k = 0; k < NB_ARRAY_LEN(symbols); k++) {
 			if (symbols[k].utf8 && !strcmp(name, symbols[k].name)) {
 				int it = symbols[k].italic && style != 4;
