@@ -169,6 +169,16 @@ static const nb_subschema layer_schemas[] = {
 	{"annotate", annotate_p, "text with an arrow to a point (matplotlib's annotate)"},
 	{NULL, NULL, NULL}};
 
+static const nb_param twin_p[] = {
+	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw against the right-hand y axis (the same kinds as the axes' layers)", NULL,
+	 layer_schemas},
+	{"ylim", NB_P_ARRAY, NB_OPTIONAL, "[bottom, top] of the right-hand axis", NULL},
+	{"ylabel", NB_P_STRING, NB_OPTIONAL, "the right-hand axis' label", NULL},
+	{"yscale", NB_P_CHOICE, "linear", "the right-hand axis' scale", "linear log"},
+	{"legend", NB_P_STRING, NB_OPTIONAL, "a legend for these layers, at a matplotlib location", NULL},
+	{NULL}};
+static const nb_subschema twin_schema[] = {{"", twin_p, "a second y axis"}, {NULL, NULL, NULL}};
+
 #define AXES_PARAMS                                                                                                 \
 	{"layers", NB_P_SUBS, NB_OPTIONAL, "what to draw, in order: plot, scatter, bar, hist, imshow, contour, contourf, quiver, streamplot, surface, fill_between, " \
 	 "axhline, axvline, hlines, vlines, axhspan, axvspan, text, annotate", NULL, layer_schemas},                                             \
@@ -191,7 +201,9 @@ static const nb_subschema layer_schemas[] = {
 	{"zoom", NB_P_NUMBER, "1", "3-D: scale of the box in the axes (set_box_aspect(None, zoom=...))", NULL},      \
 	{"zlabel", NB_P_STRING, NB_OPTIONAL, "3-D: the z-axis label", NULL},                                         \
 	{"zlabel_rotation", NB_P_NUMBER, NB_OPTIONAL, "3-D: the z label's angle in degrees (default: along the axis if longer than 4 characters)", NULL}, \
-	{"zlim", NB_P_ARRAY, NB_OPTIONAL, "3-D: [bottom, top] of the z axis", NULL}
+	{"zlim", NB_P_ARRAY, NB_OPTIONAL, "3-D: [bottom, top] of the z axis", NULL},                                   \
+	{"twinx", NB_P_SUBS, NB_OPTIONAL, "a second y axis on the right sharing the x axis (matplotlib's twinx): a mapping of "  \
+	 "layers, ylim, ylabel, yscale, legend", NULL, twin_schema}
 
 static const nb_param axes_p[] = {AXES_PARAMS, {NULL}};
 static const nb_subschema axes_schema[] = {{"", axes_p, "one axes"}, {NULL, NULL, NULL}};
@@ -1168,6 +1180,37 @@ static int setup_axes(nb_call *c, pl_axes *ax, const nb_sub *s)
 	for (size_t i = 0; i < nb_sub_nsubs(s, "layers"); i++)
 		if (layer(c, ax, nb_sub_item(s, "layers", i), is3d) < 0)
 			return -1;
+	size_t ntw = nb_sub_nsubs(s, "twinx");
+	if (ntw > 1)
+		return nb_sub_fail(c, s, "twinx", "an axes has one twin: give 'twinx' one mapping");
+	if (ntw == 1) {
+		if (is3d)
+			return nb_sub_fail(c, s, "twinx", "a 3-D axes has no twin");
+		const nb_sub *ts = nb_sub_item(s, "twinx", 0);
+		pl_axes *tw = pl_twinx(ax);
+		for (size_t i = 0; i < nb_sub_nsubs(ts, "layers"); i++)
+			if (layer(c, tw, nb_sub_item(ts, "layers", i), 0) < 0)
+				return -1;
+		if (lim_of(c, ts, "ylim", lim, &set) < 0)
+			return -1;
+		if (set)
+			pl_set_ylim(tw, lim[0], lim[1]);
+		if ((t = str_of(c, ts, "ylabel", &v)))
+			pl_set_ylabel(tw, t);
+		nb_unref(v);
+		v = NULL;
+		if ((t = str_of(c, ts, "yscale", &v)))
+			pl_set_yscale(tw, !strcmp(t, "log") ? PL_LOG : PL_LINEAR);
+		nb_unref(v);
+		v = NULL;
+		if ((t = str_of(c, ts, "legend", &v)) && pl_legend(tw, t) < 0) {
+			int r = nb_sub_fail(c, ts, "legend", "unknown legend location '%s'", t);
+			nb_unref(v);
+			return r;
+		}
+		nb_unref(v);
+		v = NULL;
+	}
 	if (lim_of(c, s, "xlim", lim, &set) < 0)
 		return -1;
 	if (set)
@@ -1278,7 +1321,7 @@ static int k_figure(nb_call *c)
 		return nb_fail(c, "axes", "%zu axes do not fit a %d×%d grid_shape", nax, rows, cols);
 	int own = nb_arg_given(c, "layers") || nb_arg_given(c, "xlim") || nb_arg_given(c, "ylim") || nb_arg_given(c, "colorbar") ||
 		  nb_arg_given(c, "xlabel") || nb_arg_given(c, "ylabel") || nb_arg_given(c, "title") ||
-		  nb_arg_given(c, "legend");
+		  nb_arg_given(c, "legend") || nb_arg_given(c, "twinx");
 	if (own && nax)
 		return nb_fail(c, "axes", "give the axes' parameters either in the cell (one axes) or in 'axes', not both");
 	const nb_value *st = nb_arg(c, "suptitle");

@@ -654,14 +654,17 @@ static int load_sub(loader *L, const char *ctx, const nb_subschema *sc, const nb
 
 static int sub_pval(loader *L, const char *kname, const nb_param *p, const nb_ynode *n, nb_pval *pv)
 {
-	if (n->kind != NB_YSEQ)
-		return fail(L, n->loc, "kernel '%s': parameter '%s' must be a list, found %s", kname, p->name, nb_ydescribe(n));
-	pv->kind = NB_PV_SUBS;
-	pv->nsubs = n->n;
-	pv->subs = nb_xcalloc(n->n ? n->n : 1, sizeof *pv->subs);
 	int tagged = p->subs[0].tag[0] != '\0';
-	for (size_t i = 0; i < n->n; i++) {
-		const nb_ynode *it = n->items[i];
+	/* an untagged list may be given as its one mapping */
+	int single = !tagged && n->kind == NB_YMAP;
+	if (n->kind != NB_YSEQ && !single)
+		return fail(L, n->loc, "kernel '%s': parameter '%s' must be a list, found %s", kname, p->name, nb_ydescribe(n));
+	size_t count = single ? 1 : n->n;
+	pv->kind = NB_PV_SUBS;
+	pv->nsubs = count;
+	pv->subs = nb_xcalloc(count ? count : 1, sizeof *pv->subs);
+	for (size_t i = 0; i < count; i++) {
+		const nb_ynode *it = single ? n : n->items[i];
 		const nb_subschema *sc = &p->subs[0];
 		const nb_ynode *m = it;
 		char ctx[256];

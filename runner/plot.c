@@ -89,6 +89,7 @@ struct pl_axes {
 	double vx[2], vy[2];     /* view limits (may be inverted) */
 	double cbx, cby, cbw, cbh; /* the colorbar's box */
 	double cellx, celly, cellw, cellh; /* the grid cell before aspect and colorbar (pt, y down) */
+	pl_axes *twin_of;        /* a twinx axes: the axes whose box and x axis it shares */
 };
 
 struct pl_figure {
@@ -170,6 +171,14 @@ pl_axes *pl_subplot(pl_figure *f, int rows, int cols, int index)
 	a->zlabel_rot = NAN;
 	NB_GROW(f->ax, f->cap, f->nax + 1);
 	f->ax[f->nax++] = a;
+	return a;
+}
+
+pl_axes *pl_twinx(pl_axes *parent)
+{
+	pl_axes *a = pl_subplot(parent->fig, parent->rows, parent->cols, parent->index);
+	a->twin_of = parent;
+	a->cycle = parent->cycle; /* matplotlib's twin starts its own cycle; keep colours distinct instead */
 	return a;
 }
 
@@ -1233,6 +1242,15 @@ static void view_limits(pl_axes *a, int axis)
 	}
 	double lo, hi;
 	data_limits(a, axis, &lo, &hi);
+	if (axis == 0)
+		for (size_t k = 0; k < a->fig->nax; k++)
+			if (a->fig->ax[k]->twin_of == a) {
+				/* a twin's layers share the x axis */
+				double l2, h2;
+				data_limits(a->fig->ax[k], 0, &l2, &h2);
+				lo = fmin(lo, l2);
+				hi = fmax(hi, h2);
+			}
 	if (!(lo <= hi)) {
 		lo = sc == PL_LOG ? 1 : 0;
 		hi = sc == PL_LOG ? 10 : 1;
@@ -2681,6 +2699,58 @@ static int by_zorder(const void *p, const void *q)
 }
 
 static void draw_axes3d(ctx *c, pl_axes *a);
+static void draw_legend(ctx *c, pl_axes *a);
+static void draw_artist(ctx *c, const pl_axes *a, const artist *r);
+static int by_zorder(const void *p, const void *q);
+
+/* A twinx axes: its layers over the parent's, its y axis on the right. */
+static void draw_twin(ctx *c, pl_axes *a, axis_ticks *yt)
+{
+	cairo_t *cr = c->cr;
+	cairo_save(cr);
+	const artist **order = nb_xcalloc(a->n ? a->n : 1, sizeof *order);
+	for (size_t k = 0; k < a->n; k++)
+		order[k] = &a->a[k];
+	qsort(order, a->n, sizeof *order, by_zorder);
+	cairo_rectangle(cr, a->bx, a->by, a->bw, a->bh);
+	cairo_clip(cr);
+	for (size_t k = 0; k < a->n; k++)
+		draw_artist(c, a, order[k]);
+	cairo_reset_clip(cr);
+	free(order);
+	pl_rgba black = {0, 0, 0, 1};
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	double r = snapv(c, a->bx + a->bw, SPINE_W), ylw = 0;
+	for (size_t i = 0; i < yt->n; i++) {
+		double len = yt->t[i].minor ? 2.0 : TICK_LEN, lw = yt->t[i].minor ? 0.6 : SPINE_W;
+		double y = snapv(c, Y(a, yt->t[i].v), lw);
+		cairo_new_path(cr);
+		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+		cairo_move_to(cr, r, y);
+		cairo_line_to(cr, r + len, y);
+		cairo_set_line_width(cr, lw);
+		cairo_stroke(cr);
+		if (yt->t[i].tl) {
+			const pl_tl *tl = yt->t[i].tl;
+			pl_tl_draw(cr, c->pc, tl, r + TICK_LEN + TICK_PAD, Y(a, yt->t[i].v) + 0.5 * 0.729 * FS, 0, black);
+			ylw = fmax(ylw, tl->width);
+		}
+	}
+	if (yt->offset_tl)
+		pl_tl_draw(cr, c->pc, yt->offset_tl, a->bx + a->bw - yt->offset_tl->width, a->by - 2 - yt->offset_tl->descent, 0,
+			   black);
+	if (a->ylabel) {
+		/* rotated as on the left, its top towards the axes */
+		pl_tl *t = pl_tl_layout(c->pc, a->ylabel, FS);
+		double xl = r + TICK_LEN + TICK_PAD + ylw + LABEL_PAD + t->ascent;
+		pl_tl_draw(cr, c->pc, t, xl, a->by + a->bh / 2 + t->width / 2, M_PI / 2, black);
+		pl_tl_free(t);
+		free(t);
+	}
+	if (a->legend)
+		draw_legend(c, a);
+	cairo_restore(cr);
+}
 
 static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 {
@@ -2725,6 +2795,35 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 			a->cellh = ch;
 			if (a->is3d)
 				continue; /* its decorations stay inside its box */
+			if (a->twin_of) {
+				/* the parent came earlier: the same box and x axis, its own y axis on the right */
+				const pl_axes *p = a->twin_of;
+				a->bx = p->bx;
+				a->by = p->by;
+				a->bw = p->bw;
+				a->bh = p->bh;
+				a->vx[0] = p->vx[0];
+				a->vx[1] = p->vx[1];
+				a->xscale = p->xscale;
+				view_limits(a, 1);
+				free_ticks(&xt[i]);
+				free_ticks(&yt[i]);
+				make_ticks(&c, a, 1, &yt[i]);
+				double ylw = 0;
+				for (size_t q = 0; q < yt[i].n; q++)
+					if (yt[i].t[q].tl)
+						ylw = fmax(ylw, yt[i].t[q].tl->width);
+				double dr = TICK_LEN + TICK_PAD + ylw;
+				if (a->ylabel) {
+					pl_tl *t = pl_tl_layout(c.pc, a->ylabel, FS);
+					dr += LABEL_PAD + t->ascent + t->descent;
+					pl_tl_free(t);
+					free(t);
+				}
+				if (col == cols - 1)
+					need_r = fmax(need_r, dr - (W - a->bx - a->bw));
+				continue;
+			}
 			if (a->colorbar && a->mappable >= 0) {
 				/* matplotlib's make_axes: fraction 0.15, pad 0.05, aspect 20 */
 				double full = a->bw;
@@ -2795,6 +2894,11 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 			cairo_save(cr);
 			draw_axes3d(&c, a);
 			cairo_restore(cr);
+			continue;
+		}
+		if (a->twin_of) {
+			draw_twin(&c, a, &yt[i]);
+			free_ticks(&yt[i]);
 			continue;
 		}
 		/* the face and the grid */

@@ -61,6 +61,9 @@ void pl_figure_suptitle(pl_figure *f, const char *title);
 /* The axes in cell index (0-based, row-major) of a rows × cols grid. */
 pl_axes *pl_subplot(pl_figure *f, int rows, int cols, int index);
 
+/* A second axes over a's box sharing its x axis, with its own y axis on the
+ * right (matplotlib's twinx).  Its layers take the next colours of a's cycle. */
+pl_axes *pl_twinx(pl_axes *a);
 void pl_set_xlim(pl_axes *a, double lo, double hi);
 void pl_set_ylim(pl_axes *a, double lo, double hi);
 void pl_set_xlabel(pl_axes *a, const char *s);
