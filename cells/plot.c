@@ -118,7 +118,7 @@ static const nb_param surface_p[] = {
 	{"Y", NB_P_ARRAY, NULL, "y coordinates: a 2-D grid like Z, or one per row", NULL},
 	{"Z", NB_P_ARRAY, NULL, "the heights (rows × columns)", NULL},
 	{"cmap", NB_P_STRING, NB_OPTIONAL, "colour the patches by their mean height with this colormap (default: one colour)", NULL},
-	{"color", NB_P_STRING, NB_OPTIONAL, "the colour without a cmap (default C0)", NULL},
+	{"color", NB_P_STRING, NB_OPTIONAL, "the colour without a cmap (default C0), shaded by the patches' slope against a light, as matplotlib shades it", NULL},
 	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
 	WHEN_P, {NULL}};
 

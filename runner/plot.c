@@ -3445,7 +3445,22 @@ static void scene_surface(scene3 *sc, const view3d *v, const artist *r)
 			p->first = first;
 			p->n = m;
 			NB_GROW(zavg, capz, nz + 1);
-			zavg[nz++] = zs / (double)m;
+			zavg[nz] = zs / (double)m;
+			if (!r->cmap) {
+				/* one colour: shaded as plot_surface shades it, by the patch's normal against
+				 * a light from azimuth 225°, altitude 19.4712°, into [0.3, 1] of the colour */
+				size_t q1 = 0, q2 = m / 3, q3 = 2 * m / 3;
+				double v1[3] = {r->x[idx[q1]] - r->x[idx[q2]], r->y[idx[q1]] - r->y[idx[q2]], r->z[idx[q1]] - r->z[idx[q2]]};
+				double v2[3] = {r->x[idx[q2]] - r->x[idx[q3]], r->y[idx[q2]] - r->y[idx[q3]], r->z[idx[q2]] - r->z[idx[q3]]};
+				double nrm[3];
+				cross3(v1, v2, nrm);
+				double len = sqrt(nrm[0] * nrm[0] + nrm[1] * nrm[1] + nrm[2] * nrm[2]);
+				double az = (90 - 225) * M_PI / 180, alt = 19.4712 * M_PI / 180;
+				double light[3] = {cos(az) * cos(alt), sin(az) * cos(alt), sin(alt)};
+				double shade = len > 0 ? (nrm[0] * light[0] + nrm[1] * light[1] + nrm[2] * light[2]) / len : 0;
+				zavg[nz] = 0.3 + 0.7 * (shade + 1) / 2; /* kept here as the shade factor */
+			}
+			nz++;
 		}
 	}
 	double zlo = INFINITY, zhi = -INFINITY;
@@ -3455,7 +3470,14 @@ static void scene_surface(scene3 *sc, const view3d *v, const artist *r)
 	}
 	for (size_t k = 0; k < nz; k++) {
 		prim3 *p = &sc->p[p0 + k];
-		p->color = r->cmap ? pl_cmap_at(r->cmap, zhi > zlo ? (zavg[k] - zlo) / (zhi - zlo) : 0) : r->color;
+		if (r->cmap) {
+			p->color = pl_cmap_at(r->cmap, zhi > zlo ? (zavg[k] - zlo) / (zhi - zlo) : 0);
+		} else {
+			p->color = r->color;
+			p->color.r *= zavg[k];
+			p->color.g *= zavg[k];
+			p->color.b *= zavg[k];
+		}
 		p->color.a *= r->st.alpha;
 	}
 	free(zavg);
