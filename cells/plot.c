@@ -101,6 +101,11 @@ static const nb_param quiver_p[] = {
 	{"scale_units", NB_P_CHOICE, "width", "xy: an arrow spans (U, V)/scale in data units; width: lengths relative to the axes width", "width xy"},
 	{"scale", NB_P_NUMBER, NB_OPTIONAL, "data units per arrow length unit (default: matplotlib's autoscale)", NULL},
 	{"pivot", NB_P_CHOICE, "tail", "the point of the arrow at (X, Y)", "tail mid middle tip"},
+	{"Z", NB_P_ARRAY, NB_OPTIONAL, "3-D axes: arrow positions: z", NULL},
+	{"W", NB_P_ARRAY, NB_OPTIONAL, "3-D axes: arrow components along z", NULL},
+	{"length", NB_P_NUMBER, "1", "3-D axes: the arrows' length factor", NULL},
+	{"arrow_length_ratio", NB_P_NUMBER, "0.3", "3-D axes: the heads' length as a fraction of the arrow's", NULL},
+	{"normalize", NB_P_BOOL, "false", "3-D axes: make every arrow 'length' long", NULL},
 	STYLE_PARAMS, WHEN_P, {NULL}};
 
 static const nb_param stream_p[] = {
@@ -829,8 +834,9 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 		if (!on)
 			return 0;
 	}
-	if (is3d && strcmp(tag, "surface") && strcmp(tag, "plot"))
-		return nb_sub_fail(c, s, NULL, "a 3-D axes draws surface and plot layers only; '%s' needs a 2-D axes", tag);
+	if (is3d && strcmp(tag, "surface") && strcmp(tag, "plot") && strcmp(tag, "quiver"))
+		return nb_sub_fail(c, s, NULL, "a 3-D axes draws surface, plot and quiver layers only; '%s' needs a 2-D axes",
+				   tag);
 	if (!is3d && !strcmp(tag, "surface"))
 		return nb_sub_fail(c, s, NULL, "a 'surface' layer needs a 3-D axes: add 'projection: 3d' to its axes");
 	if (!strcmp(tag, "surface"))
@@ -935,6 +941,47 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 				nb_sub_fail(c, s, names[k], "'%s' has %zu values but X has %zu", names[k], q[k]->size, n);
 				goto qout;
 			}
+		nb_value *qz = NULL, *qw = NULL, *ql = NULL, *qr = NULL, *qn = NULL;
+		if (get(c, s, "Z", &qz) < 0 || get(c, s, "W", &qw) < 0 || get(c, s, "length", &ql) < 0 ||
+		    get(c, s, "arrow_length_ratio", &qr) < 0 || get(c, s, "normalize", &qn) < 0) {
+			nb_unref(qz);
+			nb_unref(qw);
+			nb_unref(ql);
+			nb_unref(qr);
+			nb_unref(qn);
+			goto qout;
+		}
+		if (pl_axes_is3d(ax) || qz || qw) {
+			int bad = 0;
+			if (!pl_axes_is3d(ax))
+				bad = nb_sub_fail(c, s, qz ? "Z" : "W", "Z and W need a 3-D axes: add 'projection: 3d' to its axes");
+			else if (!qz || !qw)
+				bad = nb_sub_fail(c, s, NULL, "a quiver in 3-D axes needs X, Y, Z and U, V, W");
+			else if ((qz->size != n && qz->size != 1) || (qw->size != n && qw->size != 1))
+				bad = nb_sub_fail(c, s, qz->size != n && qz->size != 1 ? "Z" : "W", "Z and W must match X (%zu values)", n);
+			if (!bad) {
+				double *b6 = nb_xmalloc((n ? n : 1) * 6 * sizeof *b6);
+				const nb_value *src[6] = {q[0], q[1], qz, q[2], q[3], qw};
+				for (int k = 0; k < 6; k++)
+					for (size_t i = 0; i < n; i++)
+						b6[(size_t)k * n + i] = nb_get_f64(src[k], src[k]->size == 1 ? 0 : i);
+				st.label = str_of(c, s, "label", &lab);
+				pl_quiver3d(ax, b6, b6 + n, b6 + 2 * n, b6 + 3 * n, b6 + 4 * n, b6 + 5 * n, n, nb_get_f64(ql, 0),
+					    nb_get_f64(qr, 0), nb_get_f64(qn, 0) != 0,
+					    pv->str[0] == 'm' ? 'm' : pv->str[1] == 'i' ? 'h' : 't', &st);
+				free(b6);
+				rc = 0;
+			}
+			nb_unref(qz);
+			nb_unref(qw);
+			nb_unref(ql);
+			nb_unref(qr);
+			nb_unref(qn);
+			goto qout;
+		}
+		nb_unref(ql);
+		nb_unref(qr);
+		nb_unref(qn);
 		double *arr[4];
 		for (int k = 0; k < 4; k++) {
 			arr[k] = nb_xmalloc((n ? n : 1) * sizeof(double));

@@ -64,6 +64,7 @@ typedef struct artist {
 	/* images: extent (left, right, bottom, top), colour limits; the colorbar is continuous */
 	double ext[4], vmin, vmax;
 	int continuous;
+	int quiver3d;  /* a 3-D quiver line: its positions are u, v, y2 (rows of them) */
 	int angles_xy, scale_xy;
 	char pivot;
 } artist;
@@ -3012,6 +3013,67 @@ void pl_set_zlim(pl_axes *a, double lo, double hi)
 
 int pl_axes_is3d(const pl_axes *a) { return a->is3d; }
 
+/*
+ * Axes3D.quiver: for each arrow a shaft from the tail (pivot 't'), middle or
+ * tip and two head lines, each the shaft's direction turned by ±15° and
+ * arrow_ratio of its length, drawn as one 3-D line with breaks.  length
+ * scales (u, v, w) (normalised first when normalize); the view limits come
+ * from the arrows' positions alone, as in matplotlib.
+ */
+void pl_quiver3d(pl_axes *a, const double *x, const double *y, const double *z, const double *u, const double *v,
+		 const double *w, size_t n, double length, double arrow_ratio, int normalize, char pivot, const pl_style *s)
+{
+	pl_style st = *s;
+	artist *r = add(a, A_LINE, &st);
+	size_t m = 9 * n;
+	r->x = nb_xmalloc((m ? m : 1) * sizeof *r->x);
+	r->y = nb_xmalloc((m ? m : 1) * sizeof *r->y);
+	r->z = nb_xmalloc((m ? m : 1) * sizeof *r->z);
+	r->n = m;
+	r->quiver3d = 1;
+	const double c = cos(15 * M_PI / 180), sn = sin(15 * M_PI / 180);
+	for (size_t i = 0; i < n; i++) {
+		double U[3] = {u[i], v[i], w[i]};
+		double nn = sqrt(U[0] * U[0] + U[1] * U[1] + U[2] * U[2]);
+		for (int k = 0; k < 3; k++)
+			U[k] = (normalize ? (nn > 0 ? U[k] / nn : 0) : U[k]) * length;
+		/* the shaft from tail to tip, placed by the pivot */
+		double off = pivot == 'm' ? 0.5 : pivot == 'h' ? 1 : 0;
+		double tail[3] = {x[i] - off * U[0], y[i] - off * U[1], z[i] - off * U[2]};
+		double tip[3] = {tail[0] + U[0], tail[1] + U[1], tail[2] + U[2]};
+		/* head directions: U rotated by ±15° about the horizontal axis perpendicular to it */
+		double hn = hypot(U[0], U[1]);
+		double xp = hn != 0 ? U[1] / hn : 0, yp = hn != 0 ? -U[0] / hn : 1;
+		double r13 = yp * sn, r32 = xp * sn, r12 = xp * yp * (1 - c);
+		double Rp[3][3] = {{c + xp * xp * (1 - c), r12, r13}, {r12, c + yp * yp * (1 - c), -r32}, {-r13, r32, c}};
+		double Rn[3][3] = {{c + xp * xp * (1 - c), r12, -r13}, {r12, c + yp * yp * (1 - c), r32}, {r13, -r32, c}};
+		double hp[3], hm[3];
+		for (int k = 0; k < 3; k++) {
+			hp[k] = Rp[k][0] * U[0] + Rp[k][1] * U[1] + Rp[k][2] * U[2];
+			hm[k] = Rn[k][0] * U[0] + Rn[k][1] * U[1] + Rn[k][2] * U[2];
+		}
+		const double *pts[9];
+		double h1[3], h2[3], nanp[3] = {NAN, NAN, NAN};
+		for (int k = 0; k < 3; k++) {
+			h1[k] = tip[k] - arrow_ratio * hp[k];
+			h2[k] = tip[k] - arrow_ratio * hm[k];
+		}
+		pts[0] = tail; pts[1] = tip; pts[2] = nanp;
+		pts[3] = tip; pts[4] = h1; pts[5] = nanp;
+		pts[6] = tip; pts[7] = h2; pts[8] = nanp;
+		for (int q = 0; q < 9; q++) {
+			r->x[9 * i + (size_t)q] = pts[q][0];
+			r->y[9 * i + (size_t)q] = pts[q][1];
+			r->z[9 * i + (size_t)q] = pts[q][2];
+		}
+	}
+	/* the positions, for the view limits */
+	r->u = dup(x, n);
+	r->v = dup(y, n);
+	r->y2 = dup(z, n);
+	r->rows = n;
+}
+
 void pl_plot3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const pl_style *s)
 {
 	artist *r = add(a, A_LINE, s);
@@ -3101,6 +3163,10 @@ static void limits3d(const pl_axes *a, int axis, double *lo, double *hi)
 			continue;
 		const double *d = axis == 0 ? r->x : axis == 1 ? r->y : r->z;
 		size_t n = r->kind == A_SURFACE ? r->rows * r->cols : r->n;
+		if (r->quiver3d) {
+			d = axis == 0 ? r->u : axis == 1 ? r->v : r->y2;
+			n = r->rows;
+		}
 		for (size_t i = 0; i < n; i++)
 			if (isfinite(d[i])) {
 				*lo = fmin(*lo, d[i]);
