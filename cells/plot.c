@@ -36,6 +36,7 @@ static const nb_param plot_p[] = {
 static const nb_param scatter_p[] = {
 	{"x", NB_P_ARRAY, NULL, "x positions", NULL},
 	{"y", NB_P_ARRAY, NULL, "y positions", NULL},
+	{"z", NB_P_ARRAY, NB_OPTIONAL, "z positions, in 3-D axes only (farther markers paler, as matplotlib's depthshade)", NULL},
 	{"s", NB_P_ARRAY, NB_OPTIONAL, "marker areas in points² (one, or one per point; default 36)", NULL},
 	{"marker", NB_P_STRING, NB_OPTIONAL, "the marker (default o)", NULL},
 	STYLE_PARAMS, WHEN_P, {NULL}};
@@ -834,9 +835,9 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 		if (!on)
 			return 0;
 	}
-	if (is3d && strcmp(tag, "surface") && strcmp(tag, "plot") && strcmp(tag, "quiver"))
-		return nb_sub_fail(c, s, NULL, "a 3-D axes draws surface, plot and quiver layers only; '%s' needs a 2-D axes",
-				   tag);
+	if (is3d && strcmp(tag, "surface") && strcmp(tag, "plot") && strcmp(tag, "quiver") && strcmp(tag, "scatter"))
+		return nb_sub_fail(c, s, NULL,
+				   "a 3-D axes draws surface, plot, scatter and quiver layers only; '%s' needs a 2-D axes", tag);
 	if (!is3d && !strcmp(tag, "surface"))
 		return nb_sub_fail(c, s, NULL, "a 'surface' layer needs a 3-D axes: add 'projection: 3d' to its axes");
 	if (!strcmp(tag, "surface"))
@@ -1048,10 +1049,35 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 			for (size_t i = 0; i < n; i++)
 				ss[i] = nb_get_f64(d, d->size == 1 ? 0 : i);
 		}
-		pl_scatter(ax, xs, ys, n, ss, &st);
-		free(xs);
-		free(ys);
-		free(ss);
+		nb_value *zz = NULL;
+		if (get(c, s, "z", &zz) < 0) {
+			free(xs);
+			free(ys);
+			free(ss);
+			goto out;
+		}
+		if (zz || pl_axes_is3d(ax)) {
+			const char *why = !pl_axes_is3d(ax) ? "'z' needs a 3-D axes: add 'projection: 3d' to its axes"
+					  : !zz ? "a scatter in 3-D axes needs x, y and z" : zz->size != n ? "z must match x" : NULL;
+			if (why) {
+				nb_sub_fail(c, s, zz ? "z" : NULL, "%s", why);
+			} else {
+				double *zs = vals(zz, &n);
+				pl_scatter3d(ax, xs, ys, zs, n, ss, &st);
+				free(zs);
+			}
+			nb_unref(zz);
+			free(xs);
+			free(ys);
+			free(ss);
+			if (why)
+				goto out;
+		} else {
+			pl_scatter(ax, xs, ys, n, ss, &st);
+			free(xs);
+			free(ys);
+			free(ss);
+		}
 	} else if (!strcmp(tag, "fill_between")) {
 		if (get(c, s, "x", &a) < 0 || get(c, s, "y1", &b) < 0 || get(c, s, "y2", &d) < 0)
 			goto out;

@@ -3074,6 +3074,22 @@ void pl_quiver3d(pl_axes *a, const double *x, const double *y, const double *z, 
 	r->rows = n;
 }
 
+void pl_scatter3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const double *sizes,
+		  const pl_style *s)
+{
+	pl_style st = *s;
+	if (!st.marker)
+		st.marker = 'o';
+	st.linestyle = PL_LS_NONE;
+	artist *r = add(a, A_LINE, &st);
+	r->x = dup(x, n);
+	r->y = dup(y, n);
+	r->z = dup(z, n);
+	r->n = n;
+	r->sizes = sizes ? dup(sizes, n) : NULL;
+	r->continuous = 1; /* depth shading */
+}
+
 void pl_plot3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const pl_style *s)
 {
 	artist *r = add(a, A_LINE, s);
@@ -3198,7 +3214,11 @@ static void setup3d(pl_axes *a, view3d *v)
 		}
 		double lo, hi;
 		limits3d(a, i, &lo, &hi);
-		double m = i < 2 ? (hi - lo) * 0.05 : 0;
+		/* z has no margin in perspective, unless there is a scatter (mplot3d's scatter sets 0.05) */
+		int scatter = 0;
+		for (size_t k = 0; k < a->n; k++)
+			scatter |= a->a[k].kind == A_LINE && a->a[k].z && a->a[k].continuous;
+		double m = i < 2 || scatter ? (hi - lo) * 0.05 : 0;
 		v->lo[i] = lo - m;
 		v->hi[i] = hi + m;
 	}
@@ -3426,6 +3446,7 @@ typedef struct prim3 {
 	size_t first, n;  /* vertices in the scene's buffer */
 	pl_rgba color;
 	const artist *r;  /* for segments and markers: the line's style */
+	size_t first2;    /* markers: the point's index in its artist */
 	size_t seq;       /* insertion order, to break ties */
 	char kind;        /* 'p' patch, 's' segment, 'm' marker */
 } prim3;
@@ -3435,6 +3456,7 @@ typedef struct scene3 {
 	size_t np, capp;
 	double *vx, *vy;
 	size_t nv, capx, capy;
+	double *zlo, *zhi; /* per artist (by order): the depth range of its markers */
 } scene3;
 
 static int by_depth_desc(const void *p, const void *q)
@@ -3570,6 +3592,7 @@ static void scene_line(scene3 *sc, const view3d *v, const artist *r)
 			prim3 *m = scene_prim(sc, 'm', o[2], r);
 			scene_vertex(sc, X_, Y_);
 			m->n = 1;
+			m->first2 = q; /* the point's index, for its size */
 		}
 		have = ok;
 		px = X_;
@@ -3580,6 +3603,22 @@ static void scene_line(scene3 *sc, const view3d *v, const artist *r)
 
 static void scene_draw(ctx *c, scene3 *sc)
 {
+	size_t na = 0;
+	for (size_t k = 0; k < sc->np; k++)
+		if (sc->p[k].r && sc->p[k].r->order + 1 > na)
+			na = sc->p[k].r->order + 1;
+	sc->zlo = nb_xmalloc((na ? na : 1) * sizeof *sc->zlo);
+	sc->zhi = nb_xmalloc((na ? na : 1) * sizeof *sc->zhi);
+	for (size_t i = 0; i < na; i++) {
+		sc->zlo[i] = INFINITY;
+		sc->zhi[i] = -INFINITY;
+	}
+	for (size_t k = 0; k < sc->np; k++)
+		if (sc->p[k].kind == 'm') {
+			size_t o = sc->p[k].r->order;
+			sc->zlo[o] = fmin(sc->zlo[o], sc->p[k].depth);
+			sc->zhi[o] = fmax(sc->zhi[o], sc->p[k].depth);
+		}
 	qsort(sc->p, sc->np, sizeof *sc->p, by_depth_desc);
 	cairo_t *cr = c->cr;
 	for (size_t k = 0; k < sc->np; k++) {
@@ -3605,7 +3644,14 @@ static void scene_draw(ctx *c, scene3 *sc)
 			cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
 		} else {
 			const artist *r = p->r;
-			draw_marker(cr, r->st.marker, x[0], y[0], r->st.markersize, r->color, r->st.alpha);
+			double ms = r->sizes ? sqrt(fmax(r->sizes[p->first2], 0)) : r->st.markersize;
+			if (r->sizes == NULL && r->continuous)
+				ms = 6; /* scatter's default area, 36 pt² */
+			double alpha = r->st.alpha;
+			if (r->continuous && sc->zhi[p->r->order] > sc->zlo[p->r->order])
+				/* matplotlib's depthshade: the farthest marker at 30 % of its opacity */
+				alpha *= 1 - 0.7 * (p->depth - sc->zlo[p->r->order]) / (sc->zhi[p->r->order] - sc->zlo[p->r->order]);
+			draw_marker(cr, r->st.marker, x[0], y[0], ms, r->color, alpha);
 		}
 	}
 }
@@ -3650,6 +3696,8 @@ static void draw_axes3d(ctx *c, pl_axes *a)
 			scene_line(&sc, &v, r);
 	}
 	scene_draw(c, &sc);
+	free(sc.zlo);
+	free(sc.zhi);
 	free(sc.p);
 	free(sc.vx);
 	free(sc.vy);

@@ -143,6 +143,10 @@ int pl_axes_is3d(const pl_axes *a);
 /* Arrows in 3-D axes (matplotlib's Axes3D.quiver): pivot 't' tail, 'm' middle, 'h' tip. */
 void pl_quiver3d(pl_axes *a, const double *x, const double *y, const double *z, const double *u, const double *v,
 		 const double *w, size_t n, double length, double arrow_ratio, int normalize, char pivot, const pl_style *s);
+/* Markers at 3-D points (sizes: areas in pt², or NULL for 36), the farther
+ * ones paler as matplotlib's depthshade. */
+void pl_scatter3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const double *sizes,
+		  const pl_style *s);
 /* A line (and markers) through 3-D points, in a 3-D axes. */
 void pl_plot3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const pl_style *s);
 /* The view's projection matrix (matplotlib's Axes3D.get_proj()), for tests. */
