@@ -224,6 +224,8 @@ static const nb_param figure_params[] = {
 	{"tight", NB_P_BOOL, "false", "crop to the drawing plus 0.1 in, as Jupyter shows figures (bbox_inches='tight')", NULL},
 	{"layout", NB_P_CHOICE, "none", "tight: fit margins and spaces to the labels (matplotlib's layout='tight')", "none tight"},
 	{"grid_shape", NB_P_ARRAY, "[1, 1]", "[rows, columns] of the axes in 'axes'", NULL},
+	{"sharex", NB_P_BOOL, "false", "the subplots share one x range; only the bottom row labels its x ticks", NULL},
+	{"sharey", NB_P_BOOL, "false", "the subplots share one y range; only the left column labels its y ticks", NULL},
 	{"axes", NB_P_SUBS, NB_OPTIONAL, "one mapping of axes parameters per subplot, row by row", NULL, axes_schema},
 	AXES_PARAMS, {NULL}};
 
@@ -1355,6 +1357,7 @@ static int build_figure(nb_call *c, double w, double h, double dpi, int rows, in
 	*out = f;
 	pl_figure_tight(f, nb_arg_bool(c, "tight"));
 	pl_figure_layout_tight(f, !strcmp(nb_arg(c, "layout")->str, "tight"));
+	pl_figure_share(f, nb_arg_bool(c, "sharex"), nb_arg_bool(c, "sharey"));
 	const nb_value *st = nb_arg(c, "suptitle");
 	if (st)
 		pl_figure_suptitle(f, st->str);

@@ -96,6 +96,7 @@ struct pl_axes {
 struct pl_figure {
 	double w_in, h_in, dpi;
 	int tight, measuring;   /* crop to the drawing (bbox_inches='tight'); measuring it now */
+	int sharex, sharey;     /* subplots share their x (y) limits; inner tick labels are hidden */
 	int layout_tight;       /* matplotlib's tight_layout: margins and spaces fitted to the drawing */
 	int fixed;              /* use these subplot parameters (pt) instead of growing the defaults */
 	double fl, fr, fb, ft, fwsp, fhsp;
@@ -1241,8 +1242,29 @@ static void view_limits(pl_axes *a, int axis)
 		v[1] = axis == 0 ? a->xlim[1] : a->ylim[1];
 		return;
 	}
+	if ((axis == 0 ? a->fig->sharex : a->fig->sharey) && !a->twin_of && !a->is3d)
+		/* shared: limits set on any subplot hold for all */
+		for (size_t k = 0; k < a->fig->nax; k++) {
+			const pl_axes *o = a->fig->ax[k];
+			if (o->is3d || o->twin_of || !(axis == 0 ? o->xlim_set : o->ylim_set))
+				continue;
+			v[0] = axis == 0 ? o->xlim[0] : o->ylim[0];
+			v[1] = axis == 0 ? o->xlim[1] : o->ylim[1];
+			return;
+		}
 	double lo, hi;
 	data_limits(a, axis, &lo, &hi);
+	if ((axis == 0 ? a->fig->sharex : a->fig->sharey) && !a->twin_of && !a->is3d)
+		/* shared: the data of every 2-D axes of the figure, then one margin */
+		for (size_t k = 0; k < a->fig->nax; k++) {
+			const pl_axes *o = a->fig->ax[k];
+			if (o == a || o->is3d || (o->twin_of && axis == 1))
+				continue;
+			double l2, h2;
+			data_limits(o, axis, &l2, &h2);
+			lo = fmin(lo, l2);
+			hi = fmax(hi, h2);
+		}
 	if (axis == 0)
 		for (size_t k = 0; k < a->fig->nax; k++)
 			if (a->fig->ax[k]->twin_of == a) {
@@ -2854,6 +2876,23 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 			free_ticks(&yt[i]);
 			make_ticks(&c, a, 0, &xt[i]);
 			make_ticks(&c, a, 1, &yt[i]);
+			/* shared axes label their ticks on the outer edge only, as matplotlib's subplots do */
+			if ((f->sharex && r < rows - 1) || (f->sharey && col > 0)) {
+				axis_ticks *ht = f->sharex && r < rows - 1 ? &xt[i] : NULL, *vt = f->sharey && col > 0 ? &yt[i] : NULL;
+				for (int q = 0; q < 2; q++) {
+					axis_ticks *t = q ? vt : ht;
+					if (!t)
+						continue;
+					for (size_t k = 0; k < t->n; k++) {
+						pl_tl_free(t->t[k].tl);
+						free(t->t[k].tl);
+						t->t[k].tl = NULL;
+					}
+					pl_tl_free(t->offset_tl);
+					free(t->offset_tl);
+					t->offset_tl = NULL;
+				}
+			}
 			deco d = measure_deco(&c, a, &xt[i], &yt[i]);
 			if (a->colorbar && a->mappable >= 0) {
 				axis_ticks ct;
@@ -3720,6 +3759,11 @@ double pl_figure_dpi(const pl_figure *f) { return f->dpi; }
  * pad_inches=0.1).  Points; (x0, y0) is the page's top left in figure space.
  */
 void pl_figure_layout_tight(pl_figure *f, int on) { f->layout_tight = on; }
+void pl_figure_share(pl_figure *f, int sharex, int sharey)
+{
+	f->sharex = sharex;
+	f->sharey = sharey;
+}
 
 /* The ink of axes i (all axes: i = -1) drawn with the current layout, in points. */
 static int ink_of(pl_figure *f, long i, double *x0, double *y0, double *x1, double *y1)

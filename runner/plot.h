@@ -198,6 +198,9 @@ int pl_gif_close(pl_gif *g);
 
 /* Crop the output to the drawing plus 0.1 in (matplotlib's bbox_inches='tight'). */
 void pl_figure_tight(pl_figure *f, int on);
+/* Subplots share their x and/or y limits (the union of their data), and only
+ * the outer row and column label their ticks (matplotlib's sharex/sharey). */
+void pl_figure_share(pl_figure *f, int sharex, int sharey);
 /* Fit margins and spaces to the drawing (matplotlib's layout='tight'). */
 void pl_figure_layout_tight(pl_figure *f, int on);
 int pl_write_png(pl_figure *f, const char *path);
