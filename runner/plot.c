@@ -750,15 +750,16 @@ size_t pl_contour_levels(double zmin, double zmax, int nauto, int filled, double
 		i0 = 0;
 		i1 = n;
 	}
-	size_t m = 0;
+	size_t m = 0, inside = 0;
 	for (size_t i = i0; i < i1 && m < cap; i++) {
-		/* lines are drawn only at levels strictly inside the data */
-		if (!filled && !(tmp[i] > zmin && tmp[i] < zmax))
-			continue;
 		out[m++] = tmp[i];
+		inside += tmp[i] > zmin && tmp[i] < zmax;
 	}
-	if (!filled && m == 0 && cap)
-		out[m++] = zmin;
+	/* lines need a level inside the data; matplotlib falls back to the minimum */
+	if (!filled && inside == 0 && cap) {
+		out[0] = zmin;
+		m = 1;
+	}
 	return m;
 }
 

@@ -3,7 +3,8 @@
  * (tests/fixtures/tick_cases.tsv, gen_ticks.py), colours and format
  * strings, math layout, streamlines against matplotlib (stream_cases.tsv,
  * gen_stream.py), 3-D projections against mplot3d (view3d_cases.tsv,
- * gen_view3d.py), and byte-identical output in every format.
+ * gen_view3d.py), contour levels and colormaps (plotdata_cases.tsv,
+ * gen_plotdata.py), and byte-identical output in every format.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -331,6 +332,63 @@ START_TEST(animated_gif)
 }
 END_TEST
 
+START_TEST(levels_and_colormaps_like_matplotlib)
+{
+	char *path = test_path("fixtures/plotdata_cases.tsv");
+	char *text = nb_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	free(path);
+	char *save = NULL;
+	int nlev = 0, ncmap = 0, bad = 0;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "levels\t", 7)) {
+			char *p = line + 7;
+			double lo = strtod(p, &p), hi = strtod(p, &p);
+			int n = (int)strtol(p, &p, 10), filled = (int)strtol(p, &p, 10);
+			double want[64], got[1100];
+			size_t nw = 0;
+			while (*p && nw < 64) {
+				char *e;
+				double v = strtod(p, &e);
+				if (e == p)
+					break;
+				want[nw++] = v;
+				p = e;
+			}
+			size_t ng = pl_contour_levels(lo, hi, n, filled, got, 1100);
+			int ok = ng == nw;
+			for (size_t i = 0; ok && i < nw; i++)
+				ok = fabs(got[i] - want[i]) <= 1e-12 * (1 + fabs(want[i]));
+			if (!ok) {
+				fprintf(stderr, "levels [%g, %g] n=%d filled=%d: nbrun %zu levels (%g..%g), matplotlib %zu (%g..%g)\n", lo,
+					hi, n, filled, ng, ng ? got[0] : NAN, ng ? got[ng - 1] : NAN, nw, nw ? want[0] : NAN,
+					nw ? want[nw - 1] : NAN);
+				bad++;
+			}
+			nlev++;
+		} else if (!strncmp(line, "cmap\t", 5)) {
+			char name[32];
+			double x, c[4];
+			ck_assert_int_eq(sscanf(line + 5, "%31s %lf %lf %lf %lf %lf", name, &x, &c[0], &c[1], &c[2], &c[3]), 6);
+			const pl_cmap *m = pl_cmap_named(name);
+			ck_assert_msg(m != NULL, "colormap %s is missing", name);
+			pl_rgba g = pl_cmap_at(m, x);
+			/* matplotlib's tables are float64; ours float32 */
+			if (fabs(g.r - c[0]) > 1e-6 || fabs(g.g - c[1]) > 1e-6 || fabs(g.b - c[2]) > 1e-6 || fabs(g.a - c[3]) > 1e-6) {
+				fprintf(stderr, "%s(%g): nbrun %g %g %g %g, matplotlib %g %g %g %g\n", name, x, g.r, g.g, g.b, g.a, c[0],
+					c[1], c[2], c[3]);
+				bad++;
+			}
+			ncmap++;
+		}
+	}
+	free(text);
+	ck_assert_int_eq(nlev, 100);
+	ck_assert_int_eq(ncmap, 90);
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
 static pl_figure *sample_figure(void)
 {
 	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
@@ -398,6 +456,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, streamlines_like_matplotlib);
 	tcase_add_test(tc, view3d_like_matplotlib);
 	tcase_add_test(tc, animated_gif);
+	tcase_add_test(tc, levels_and_colormaps_like_matplotlib);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
 	return s;
