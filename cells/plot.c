@@ -196,6 +196,7 @@ static const nb_subschema twin_schema[] = {{"", twin_p, "a second y axis"}, {NUL
 	{"xscale", NB_P_CHOICE, "linear", "the x-axis scale", "linear log"},                                         \
 	{"yscale", NB_P_CHOICE, "linear", "the y-axis scale", "linear log"},                                         \
 	{"grid", NB_P_BOOL, "false", "draw grid lines at the major ticks", NULL},                                    \
+	{"spines", NB_P_STRINGS, NB_OPTIONAL, "the sides of the box to draw, of left, bottom, right, top (default all)", NULL}, \
 	{"legend", NB_P_STRING, NB_OPTIONAL, "a legend at: best, upper right, upper left, lower left, lower right, " \
 	 "right, center left, center right, lower center, upper center, center", NULL},                              \
 	{"aspect", NB_P_STRING, NB_OPTIONAL, "'equal' (one unit as long on both axes), 'auto', or a number", NULL}, \
@@ -1309,6 +1310,21 @@ static int setup_axes(nb_call *c, pl_axes *ax, const nb_sub *s)
 	if ((t = str_of(c, s, "yscale", &v)))
 		pl_set_yscale(ax, !strcmp(t, "log") ? PL_LOG : PL_LINEAR);
 	nb_unref(v);
+	const char *const *sp;
+	size_t nsp = nb_sub_strings(s, "spines", &sp);
+	if (nb_sub_given(s, "spines")) {
+		static const char *const sides[4] = {"left", "right", "top", "bottom"};
+		int shown = 0;
+		for (size_t i = 0; i < nsp; i++) {
+			int k = 0;
+			while (k < 4 && strcmp(sp[i], sides[k]))
+				k++;
+			if (k == 4)
+				return nb_sub_fail(c, s, "spines", "unknown side '%s': use left, bottom, right or top", sp[i]);
+			shown |= 1 << k;
+		}
+		pl_hide_spines(ax, 15 & ~shown);
+	}
 	if (get(c, s, "grid", &v) < 0)
 		return -1;
 	if (v)

@@ -91,6 +91,7 @@ struct pl_axes {
 	double cbx, cby, cbw, cbh; /* the colorbar's box */
 	double cellx, celly, cellw, cellh; /* the grid cell before aspect and colorbar (pt, y down) */
 	pl_axes *twin_of;        /* a twinx axes: the axes whose box and x axis it shares */
+	int hidden_spines;       /* PL_SPINE_* bits of the sides not drawn */
 };
 
 struct pl_figure {
@@ -189,6 +190,7 @@ void pl_set_ylim(pl_axes *a, double lo, double hi) { a->ylim_set = 1; a->ylim[0]
 void pl_set_xscale(pl_axes *a, int s) { a->xscale = s; }
 void pl_set_yscale(pl_axes *a, int s) { a->yscale = s; }
 void pl_set_grid(pl_axes *a, int on) { a->grid = on; }
+void pl_hide_spines(pl_axes *a, int sides) { a->hidden_spines = sides; }
 void pl_set_aspect(pl_axes *a, double r) { a->aspect = r; }
 
 static void set_str(char **dst, const char *s)
@@ -2526,7 +2528,26 @@ static void draw_spines_ticks(ctx *c, pl_axes *a, axis_ticks *xt, axis_ticks *yt
 	double l = snapv(c, a->bx, SPINE_W), r = snapv(c, a->bx + a->bw, SPINE_W);
 	double t = snapv(c, a->by, SPINE_W), b = snapv(c, a->by + a->bh, SPINE_W);
 	cairo_new_path(cr);
-	cairo_rectangle(cr, l, t, r - l, b - t);
+	if (!a->hidden_spines) {
+		cairo_rectangle(cr, l, t, r - l, b - t);
+	} else {
+		if (!(a->hidden_spines & PL_SPINE_LEFT)) {
+			cairo_move_to(cr, l, t);
+			cairo_line_to(cr, l, b);
+		}
+		if (!(a->hidden_spines & PL_SPINE_RIGHT)) {
+			cairo_move_to(cr, r, t);
+			cairo_line_to(cr, r, b);
+		}
+		if (!(a->hidden_spines & PL_SPINE_TOP)) {
+			cairo_move_to(cr, l, t);
+			cairo_line_to(cr, r, t);
+		}
+		if (!(a->hidden_spines & PL_SPINE_BOTTOM)) {
+			cairo_move_to(cr, l, b);
+			cairo_line_to(cr, r, b);
+		}
+	}
 	cairo_set_line_width(cr, SPINE_W);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
 	cairo_stroke(cr);

@@ -73,6 +73,9 @@ enum { PL_LINEAR, PL_LOG };
 void pl_set_xscale(pl_axes *a, int scale);
 void pl_set_yscale(pl_axes *a, int scale);
 void pl_set_grid(pl_axes *a, int on);
+/* Leave out some of the box's sides (matplotlib's ax.spines[...].set_visible(False)). */
+enum { PL_SPINE_LEFT = 1, PL_SPINE_RIGHT = 2, PL_SPINE_TOP = 4, PL_SPINE_BOTTOM = 8 };
+void pl_hide_spines(pl_axes *a, int sides);
 /* 'equal' aspect (one data unit is as long on both axes), or a ratio; 0 = auto. */
 void pl_set_aspect(pl_axes *a, double ratio);
 /* Legend at a matplotlib location name ("best", "upper right", ...); -1 if unknown. */

@@ -282,7 +282,9 @@ static int prepare_args(nb_call *c)
 	for (size_t i = 0; i < cell->nargs; i++) {
 		nb_argslot *s = &cell->args[i];
 		const nb_param *p = s->param;
-		if (p->type == NB_P_EXPR || p->type == NB_P_BINDINGS || p->type == NB_P_RENAME || p->type == NB_P_SUBS)
+		/* these are read through their own accessors (nb_sub_strings, nb_arg_nsubs, ...) */
+		if (p->type == NB_P_EXPR || p->type == NB_P_BINDINGS || p->type == NB_P_RENAME || p->type == NB_P_SUBS ||
+		    p->type == NB_P_STRINGS)
 			continue;
 		if (p->type == NB_P_ARRAYS && s->val) {
 			if (s->val->kind == NB_PV_LIST) {
