@@ -92,6 +92,7 @@ struct pl_axes {
 	double cellx, celly, cellw, cellh; /* the grid cell before aspect and colorbar (pt, y down) */
 	pl_axes *twin_of;        /* a twinx axes: the axes whose box and x axis it shares */
 	int hidden_spines;       /* PL_SPINE_* bits of the sides not drawn */
+	double leg[4];           /* the legend's box as last drawn (pt, y down), for tests */
 };
 
 struct pl_figure {
@@ -191,6 +192,7 @@ void pl_set_xscale(pl_axes *a, int s) { a->xscale = s; }
 void pl_set_yscale(pl_axes *a, int s) { a->yscale = s; }
 void pl_set_grid(pl_axes *a, int on) { a->grid = on; }
 void pl_hide_spines(pl_axes *a, int sides) { a->hidden_spines = sides; }
+void pl_legend_box(const pl_axes *a, double box[4]) { memcpy(box, a->leg, sizeof a->leg); }
 void pl_set_aspect(pl_axes *a, double r) { a->aspect = r; }
 
 static void set_str(char **dst, const char *s)
@@ -2433,6 +2435,10 @@ static void draw_legend(ctx *c, pl_axes *a)
 		}
 	}
 	double x = cx[loc], y = cy[loc];
+	a->leg[0] = x;
+	a->leg[1] = y;
+	a->leg[2] = w;
+	a->leg[3] = h;
 	cairo_t *cr = c->cr;
 	/* the frame: white at 0.8 alpha, 0.8 grey edge, rounded by 0.2 font sizes */
 	double rr = 0.2 * FS;

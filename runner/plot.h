@@ -76,6 +76,9 @@ void pl_set_grid(pl_axes *a, int on);
 /* Leave out some of the box's sides (matplotlib's ax.spines[...].set_visible(False)). */
 enum { PL_SPINE_LEFT = 1, PL_SPINE_RIGHT = 2, PL_SPINE_TOP = 4, PL_SPINE_BOTTOM = 8 };
 void pl_hide_spines(pl_axes *a, int sides);
+/* The legend's box when the figure was last drawn: left, top, width, height in points from the
+ * figure's top left (for tests). */
+void pl_legend_box(const pl_axes *a, double box[4]);
 /* 'equal' aspect (one data unit is as long on both axes), or a ratio; 0 = auto. */
 void pl_set_aspect(pl_axes *a, double ratio);
 /* Legend at a matplotlib location name ("best", "upper right", ...); -1 if unknown. */

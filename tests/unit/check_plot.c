@@ -4,7 +4,8 @@
  * strings, math layout, streamlines against matplotlib (stream_cases.tsv,
  * gen_stream.py), 3-D projections against mplot3d (view3d_cases.tsv,
  * gen_view3d.py), contour levels and colormaps (plotdata_cases.tsv,
- * gen_plotdata.py), and byte-identical output in every format.
+ * gen_plotdata.py), legend placement (legend_cases.tsv, gen_legend.py), and
+ * byte-identical output in every format.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -389,6 +390,62 @@ START_TEST(levels_and_colormaps_like_matplotlib)
 }
 END_TEST
 
+START_TEST(legend_placement_like_matplotlib)
+{
+	char *path = test_path("fixtures/legend_cases.tsv");
+	char *text = nb_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	free(path);
+	char dir[] = "/tmp/nbrun-legend-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *png = nb_xasprintf("%s/l.png", dir);
+	char *save = NULL;
+	int cases = 0;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		char *f[7];
+		char *p = line;
+		for (int i = 0; i < 7; i++) {
+			f[i] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = '\0';
+			else
+				ck_assert_int_eq(i, 6);
+		}
+		double a = atof(f[0]), b = atof(f[1]), want[4] = {atof(f[3]), atof(f[4]), atof(f[5]), atof(f[6])};
+		pl_figure *fig = pl_figure_new(6.4, 4.8, 100);
+		pl_axes *ax = pl_subplot(fig, 1, 1, 0);
+		double x[50], y[50];
+		for (int i = 0; i < 50; i++) {
+			x[i] = i / 49.0;
+			y[i] = a * x[i] + b;
+		}
+		pl_style st;
+		pl_style_init(&st);
+		st.label = "data";
+		pl_plot(ax, x, y, 50, &st);
+		ck_assert_int_eq(pl_legend(ax, f[2]), 0);
+		ck_assert_int_eq(pl_write_png(fig, png), 0);
+		double box[4];
+		pl_legend_box(ax, box);
+		/* the same corner of the axes: within a point and a half (fonts' extents differ a little) */
+		ck_assert_msg(fabs(box[0] - want[0]) < 1.5 && fabs(box[1] - want[1]) < 1.5 && fabs(box[2] - want[2]) < 3 &&
+				      fabs(box[3] - want[3]) < 3,
+			      "y = %g x + %g, legend '%s': nbrun at (%.1f, %.1f) %.1f×%.1f, matplotlib at (%.1f, %.1f) %.1f×%.1f", a, b,
+			      f[2], box[0], box[1], box[2], box[3], want[0], want[1], want[2], want[3]);
+		pl_figure_free(fig);
+		cases++;
+	}
+	ck_assert_int_eq(cases, 10);
+	unlink(png);
+	rmdir(dir);
+	free(png);
+	free(text);
+}
+END_TEST
+
 static pl_figure *sample_figure(void)
 {
 	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
@@ -457,6 +514,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, view3d_like_matplotlib);
 	tcase_add_test(tc, animated_gif);
 	tcase_add_test(tc, levels_and_colormaps_like_matplotlib);
+	tcase_add_test(tc, legend_placement_like_matplotlib);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
 	return s;
