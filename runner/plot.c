@@ -1642,102 +1642,151 @@ static void edge_point(const artist *r, long e, double L, double *px, double *py
 	*py = r->y[k0] + t * (r->y[k1] - r->y[k0]);
 }
 
-static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
+/*
+ * The contour lines of r at level L, joined through shared cell edges
+ * (marching squares; a saddle's centre value decides its connections):
+ * appended to out as polylines in data coordinates, each followed by a
+ * NaN point.  A closed loop repeats its first point at the end.
+ */
+static void contour_trace(const artist *r, double L, polyline *out)
 {
 	size_t rows = r->rows, cols = r->cols;
 	if (rows < 2 || cols < 2)
 		return;
 	size_t nh = rows * (cols - 1), ne = nh + (rows - 1) * cols;
-	long *ea = nb_xmalloc(ne * sizeof *ea), *eb = nb_xmalloc(ne * sizeof *eb);
 	cseg *seg = NULL;
 	size_t nseg = 0, capseg = 0;
+	for (size_t i = 0; i + 1 < rows; i++) {
+		for (size_t j = 0; j + 1 < cols; j++) {
+			double za = r->z[i * cols + j], zb = r->z[i * cols + j + 1];
+			double zc = r->z[(i + 1) * cols + j + 1], zd = r->z[(i + 1) * cols + j];
+			if (!isfinite(za) || !isfinite(zb) || !isfinite(zc) || !isfinite(zd))
+				continue;
+			int code = (za > L) | (zb > L) << 1 | (zc > L) << 2 | (zd > L) << 3;
+			if (code == 0 || code == 15)
+				continue;
+			long eB = (long)(i * (cols - 1) + j), eT = (long)((i + 1) * (cols - 1) + j);
+			long eL = (long)(nh + i * cols + j), eR = (long)(nh + i * cols + j + 1);
+			long pairs[4];
+			int np = 0;
+			switch (code) {
+			case 1: case 14: pairs[0] = eL; pairs[1] = eB; np = 2; break;
+			case 2: case 13: pairs[0] = eB; pairs[1] = eR; np = 2; break;
+			case 3: case 12: pairs[0] = eL; pairs[1] = eR; np = 2; break;
+			case 4: case 11: pairs[0] = eR; pairs[1] = eT; np = 2; break;
+			case 6: case 9: pairs[0] = eB; pairs[1] = eT; np = 2; break;
+			case 7: case 8: pairs[0] = eL; pairs[1] = eT; np = 2; break;
+			case 5: case 10: {
+				/* a saddle: the centre value decides which corners connect */
+				int centre = (za + zb + zc + zd) / 4 > L;
+				if ((code == 5) == centre) {
+					pairs[0] = eL; pairs[1] = eT; pairs[2] = eB; pairs[3] = eR;
+				} else {
+					pairs[0] = eL; pairs[1] = eB; pairs[2] = eR; pairs[3] = eT;
+				}
+				np = 4;
+				break;
+			}
+			}
+			for (int q = 0; q < np; q += 2) {
+				NB_GROW(seg, capseg, nseg + 1);
+				cseg *sg = &seg[nseg++];
+				sg->e[0] = pairs[q];
+				sg->e[1] = pairs[q + 1];
+				sg->used = 0;
+				edge_point(r, sg->e[0], L, &sg->px[0], &sg->py[0]);
+				edge_point(r, sg->e[1], L, &sg->px[1], &sg->py[1]);
+			}
+		}
+	}
+	if (!nseg) {
+		free(seg);
+		return;
+	}
+	long *ea = nb_xmalloc(ne * sizeof *ea), *eb = nb_xmalloc(ne * sizeof *eb);
+	for (size_t k = 0; k < nseg; k++)
+		for (int q = 0; q < 2; q++)
+			ea[seg[k].e[q]] = eb[seg[k].e[q]] = -1;
+	for (size_t k = 0; k < nseg; k++)
+		for (int q = 0; q < 2; q++) {
+			long e = seg[k].e[q];
+			if (ea[e] < 0)
+				ea[e] = (long)k;
+			else
+				eb[e] = (long)k;
+		}
+	for (size_t k = 0; k < nseg; k++) {
+		if (seg[k].used)
+			continue;
+		/* walk back to an end of the line (or around a loop) */
+		long cur = (long)k, from = seg[k].e[0];
+		for (size_t guard = 0; guard < nseg; guard++) {
+			long nxt = ea[from] == cur ? eb[from] : ea[from];
+			if (nxt < 0 || nxt == (long)k)
+				break;
+			from = seg[nxt].e[0] == from ? seg[nxt].e[1] : seg[nxt].e[0];
+			cur = nxt;
+		}
+		/* cur starts the line; 'from' is its free end */
+		int side = seg[cur].e[0] == from ? 0 : 1;
+		pts_add(out, seg[cur].px[side], seg[cur].py[side]);
+		long e = from;
+		while (cur >= 0 && !seg[cur].used) {
+			seg[cur].used = 1;
+			int other = seg[cur].e[0] == e ? 1 : 0;
+			pts_add(out, seg[cur].px[other], seg[cur].py[other]);
+			e = seg[cur].e[other];
+			long nxt = ea[e] == cur ? eb[e] : ea[e];
+			cur = nxt;
+		}
+		pts_add(out, NAN, NAN);
+	}
+	free(seg);
+	free(ea);
+	free(eb);
+}
+
+size_t pl_contour_trace(const double *x, const double *y, const double *z, size_t rows, size_t cols, double level,
+			double **ox, double **oy)
+{
+	artist r = {0};
+	r.x = (double *)x;
+	r.y = (double *)y;
+	r.z = (double *)z;
+	r.rows = rows;
+	r.cols = cols;
+	polyline out = {0};
+	contour_trace(&r, level, &out);
+	*ox = out.x;
+	*oy = out.y;
+	return out.n;
+}
+
+static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
+{
 	double lev0 = r->levels[0], levn = r->levels[r->nlev - 1];
+	cairo_t *cr = c->cr;
 	for (size_t li = 0; li < r->nlev; li++) {
 		double L = r->levels[li];
-		nseg = 0;
-		for (size_t i = 0; i + 1 < rows; i++) {
-			for (size_t j = 0; j + 1 < cols; j++) {
-				double za = r->z[i * cols + j], zb = r->z[i * cols + j + 1];
-				double zc = r->z[(i + 1) * cols + j + 1], zd = r->z[(i + 1) * cols + j];
-				if (!isfinite(za) || !isfinite(zb) || !isfinite(zc) || !isfinite(zd))
-					continue;
-				int code = (za > L) | (zb > L) << 1 | (zc > L) << 2 | (zd > L) << 3;
-				if (code == 0 || code == 15)
-					continue;
-				long eB = (long)(i * (cols - 1) + j), eT = (long)((i + 1) * (cols - 1) + j);
-				long eL = (long)(nh + i * cols + j), eR = (long)(nh + i * cols + j + 1);
-				long pairs[4];
-				int np = 0;
-				switch (code) {
-				case 1: case 14: pairs[0] = eL; pairs[1] = eB; np = 2; break;
-				case 2: case 13: pairs[0] = eB; pairs[1] = eR; np = 2; break;
-				case 3: case 12: pairs[0] = eL; pairs[1] = eR; np = 2; break;
-				case 4: case 11: pairs[0] = eR; pairs[1] = eT; np = 2; break;
-				case 6: case 9: pairs[0] = eB; pairs[1] = eT; np = 2; break;
-				case 7: case 8: pairs[0] = eL; pairs[1] = eT; np = 2; break;
-				case 5: case 10: {
-					/* a saddle: the centre value decides which corners connect */
-					int centre = (za + zb + zc + zd) / 4 > L;
-					if ((code == 5) == centre) {
-						pairs[0] = eL; pairs[1] = eT; pairs[2] = eB; pairs[3] = eR;
-					} else {
-						pairs[0] = eL; pairs[1] = eB; pairs[2] = eR; pairs[3] = eT;
-					}
-					np = 4;
-					break;
-				}
-				}
-				for (int q = 0; q < np; q += 2) {
-					NB_GROW(seg, capseg, nseg + 1);
-					cseg *sg = &seg[nseg++];
-					sg->e[0] = pairs[q];
-					sg->e[1] = pairs[q + 1];
-					sg->used = 0;
-					edge_point(r, sg->e[0], L, &sg->px[0], &sg->py[0]);
-					edge_point(r, sg->e[1], L, &sg->px[1], &sg->py[1]);
-				}
-			}
-		}
-		if (!nseg)
+		polyline pl = {0};
+		contour_trace(r, L, &pl);
+		if (!pl.n)
 			continue;
-		for (size_t k = 0; k < nseg; k++)
-			for (int q = 0; q < 2; q++)
-				ea[seg[k].e[q]] = eb[seg[k].e[q]] = -1;
-		for (size_t k = 0; k < nseg; k++)
-			for (int q = 0; q < 2; q++) {
-				long e = seg[k].e[q];
-				if (ea[e] < 0)
-					ea[e] = (long)k;
-				else
-					eb[e] = (long)k;
-			}
-		cairo_t *cr = c->cr;
 		cairo_new_path(cr);
-		for (size_t k = 0; k < nseg; k++) {
-			if (seg[k].used)
+		int pen = 0;
+		for (size_t q = 0; q < pl.n; q++) {
+			if (isnan(pl.x[q])) {
+				pen = 0;
 				continue;
-			/* walk back to an end of the line (or around a loop) */
-			long cur = (long)k, from = seg[k].e[0];
-			for (size_t guard = 0; guard < nseg; guard++) {
-				long nxt = ea[from] == cur ? eb[from] : ea[from];
-				if (nxt < 0 || nxt == (long)k)
-					break;
-				from = seg[nxt].e[0] == from ? seg[nxt].e[1] : seg[nxt].e[0];
-				cur = nxt;
 			}
-			/* cur starts the line; 'from' is its free end */
-			int side = seg[cur].e[0] == from ? 0 : 1;
-			cairo_move_to(cr, X(a, seg[cur].px[side]), Y(a, seg[cur].py[side]));
-			long e = from;
-			while (cur >= 0 && !seg[cur].used) {
-				seg[cur].used = 1;
-				int other = seg[cur].e[0] == e ? 1 : 0;
-				cairo_line_to(cr, X(a, seg[cur].px[other]), Y(a, seg[cur].py[other]));
-				e = seg[cur].e[other];
-				long nxt = ea[e] == cur ? eb[e] : ea[e];
-				cur = nxt;
-			}
+			if (pen)
+				cairo_line_to(cr, X(a, pl.x[q]), Y(a, pl.y[q]));
+			else
+				cairo_move_to(cr, X(a, pl.x[q]), Y(a, pl.y[q]));
+			pen = 1;
 		}
+		free(pl.x);
+		free(pl.y);
 		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (L - lev0) / (levn - lev0) : 0.5);
 		set_color(cr, col, r->st.alpha);
 		cairo_set_line_width(cr, r->st.linewidth);
@@ -1746,9 +1795,6 @@ static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 		cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
 		cairo_stroke(cr);
 	}
-	free(seg);
-	free(ea);
-	free(eb);
 }
 
 /* ---- filled contours: each quad clipped to the band, one fill per band */

@@ -113,6 +113,11 @@ pl_rgba pl_cmap_at(const pl_cmap *c, double x);
 void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
 		const double *levels, size_t nlev, int nauto, pl_cmap *cmap, int own_cmap, const pl_rgba *color,
 		int filled, double linewidth, double alpha);
+/* The contour lines of z (rows × cols over the grid x, y) at one level, as drawn: polylines in
+ * data coordinates, each followed by a NaN point; closed loops end at their first point.
+ * *ox and *oy are allocated (free them); returns the number of points. */
+size_t pl_contour_trace(const double *x, const double *y, const double *z, size_t rows, size_t cols, double level,
+			double **ox, double **oy);
 /* matplotlib's contour levels for nauto requested levels between zmin and zmax. */
 size_t pl_contour_levels(double zmin, double zmax, int nauto, int filled, double *out, size_t cap);
 /* A colorbar for the axes' last contour set, on its right, with an optional label. */

@@ -4,7 +4,7 @@
  * strings, math layout, streamlines against matplotlib (stream_cases.tsv,
  * gen_stream.py), 3-D projections against mplot3d (view3d_cases.tsv,
  * gen_view3d.py), contour levels and colormaps (plotdata_cases.tsv,
- * gen_plotdata.py), legend placement (legend_cases.tsv, gen_legend.py), and
+ * gen_plotdata.py), contour geometry on known fields, legend placement (legend_cases.tsv, gen_legend.py), and
  * byte-identical output in every format.
  */
 #define _GNU_SOURCE
@@ -446,6 +446,63 @@ START_TEST(legend_placement_like_matplotlib)
 }
 END_TEST
 
+START_TEST(contour_geometry)
+{
+	enum { N = 81 };
+	double *x = nb_xmalloc(N * N * sizeof *x), *y = nb_xmalloc(N * N * sizeof *y), *z = nb_xmalloc(N * N * sizeof *z);
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < N; j++) {
+			x[i * N + j] = -2 + 4.0 * j / (N - 1);
+			y[i * N + j] = -2 + 4.0 * i / (N - 1);
+			z[i * N + j] = x[i * N + j] * x[i * N + j] + y[i * N + j] * y[i * N + j];
+		}
+	/* a paraboloid's level 1 is the unit circle: one closed loop, every point on it */
+	double *px, *py;
+	size_t n = pl_contour_trace(x, y, z, N, N, 1.0, &px, &py);
+	ck_assert(n > 50);
+	size_t lines = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(px[i])) {
+			lines++;
+			continue;
+		}
+		ck_assert_msg(fabs(hypot(px[i], py[i]) - 1) < 1e-3, "point %zu at radius %.6f", i, hypot(px[i], py[i]));
+	}
+	ck_assert_int_eq(lines, 1);
+	ck_assert(px[0] == px[n - 2] && py[0] == py[n - 2]); /* closed: the loop ends where it began */
+	free(px);
+	free(py);
+	/* a saddle's level 0.5: the two branches of the hyperbola x y = 0.5, each open, ending on the boundary */
+	for (int k = 0; k < N * N; k++)
+		z[k] = x[k] * y[k];
+	n = pl_contour_trace(x, y, z, N, N, 0.5, &px, &py);
+	lines = 0;
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isnan(px[i])) {
+			ck_assert(fabs(px[i] * py[i] - 0.5) < 2e-3);
+			continue;
+		}
+		lines++;
+		double ends[2][2] = {{px[start], py[start]}, {px[i - 1], py[i - 1]}};
+		for (int e = 0; e < 2; e++)
+			ck_assert(fabs(fabs(ends[e][0]) - 2) < 1e-12 || fabs(fabs(ends[e][1]) - 2) < 1e-12);
+		start = i + 1;
+	}
+	ck_assert_int_eq(lines, 2);
+	free(px);
+	free(py);
+	/* a level outside the data draws nothing */
+	n = pl_contour_trace(x, y, z, N, N, 10.0, &px, &py);
+	ck_assert_int_eq(n, 0);
+	free(px);
+	free(py);
+	free(x);
+	free(y);
+	free(z);
+}
+END_TEST
+
 static pl_figure *sample_figure(void)
 {
 	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
@@ -515,6 +572,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, animated_gif);
 	tcase_add_test(tc, levels_and_colormaps_like_matplotlib);
 	tcase_add_test(tc, legend_placement_like_matplotlib);
+	tcase_add_test(tc, contour_geometry);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
 	return s;
