@@ -302,7 +302,36 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 		}
 		if (!strcmp(name, "mathbf") || !strcmp(name, "bf") || !strcmp(name, "boldsymbol"))
 			return parse_arg(P, size, !strcmp(name, "boldsymbol") ? 3 : 2);
-		if (!strcmp(name, "mathrm") || !strcmp(name, "rm") || !strcmp(name, "mathcal") || !strcmp(name, "mathsf") ||
+		if (!strcmp(name, "mathcal")) {
+			/* script capitals from Unicode's letterlike and mathematical alphanumeric blocks
+			 * (DejaVu Math TeX Gyre has them); other characters upright */
+			char *t = raw_arg(P);
+			nb_buf bt = NB_BUF_INIT;
+			static const unsigned lett[26] = {0, 0x212C, 0, 0, 0x2130, 0x2131, 0, 0x210B, 0x2110, 0, 0, 0x2112, 0x2133,
+							 0, 0, 0, 0, 0x211B, 0, 0, 0, 0, 0, 0, 0, 0};
+			for (const char *q = t; *q; q++) {
+				unsigned cp = (unsigned char)*q;
+				if (*q >= 'A' && *q <= 'Z')
+					cp = lett[*q - 'A'] ? lett[*q - 'A'] : 0x1D49C + (unsigned)(*q - 'A');
+				if (cp < 0x80)
+					nb_buf_putc(&bt, (char)cp);
+				else if (cp < 0x10000) {
+					nb_buf_putc(&bt, (char)(0xE0 | cp >> 12));
+					nb_buf_putc(&bt, (char)(0x80 | ((cp >> 6) & 0x3F)));
+					nb_buf_putc(&bt, (char)(0x80 | (cp & 0x3F)));
+				} else {
+					nb_buf_putc(&bt, (char)(0xF0 | cp >> 18));
+					nb_buf_putc(&bt, (char)(0x80 | ((cp >> 12) & 0x3F)));
+					nb_buf_putc(&bt, (char)(0x80 | ((cp >> 6) & 0x3F)));
+					nb_buf_putc(&bt, (char)(0x80 | (cp & 0x3F)));
+				}
+			}
+			pl_tl b = run_box(P, bt.s ? bt.s : "", bt.len, 0, size);
+			free(t);
+			nb_buf_release(&bt);
+			return b;
+		}
+		if (!strcmp(name, "mathrm") || !strcmp(name, "rm") || !strcmp(name, "mathsf") ||
 		    !strcmp(name, "operatorname") || !strcmp(name, "mathtt"))
 			return parse_arg(P, size, 4 /* upright */);
 		if (!strcmp(name, "mathit") || !strcmp(name, "it"))
