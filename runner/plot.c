@@ -1858,6 +1858,19 @@ static int rectilinear(const artist *r, int *xdir, int *ydir)
 	return 1;
 }
 
+/* Paint img, drawn at `scale` pixels per point, over the axes box; takes img. */
+static void paint_in_box(ctx *c, const pl_axes *a, cairo_surface_t *img, double scale, cairo_filter_t filter)
+{
+	cairo_save(c->cr);
+	cairo_translate(c->cr, a->bx, a->by);
+	cairo_scale(c->cr, 1 / scale, 1 / scale);
+	cairo_set_source_surface(c->cr, img, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(c->cr), filter);
+	cairo_paint(c->cr);
+	cairo_restore(c->cr);
+	cairo_surface_destroy(img);
+}
+
 /* index k with v[k] <= x < v[k + 1] in a monotonic sequence (stride apart), or -1 outside */
 static long bracket(const double *v, size_t n, size_t stride, int dir, double x)
 {
@@ -1943,14 +1956,7 @@ static void contour_fill_pixels(ctx *c, const pl_axes *a, const artist *r, doubl
 	free(jx);
 	free(tx);
 	free(lut);
-	cairo_save(c->cr);
-	cairo_translate(c->cr, a->bx, a->by);
-	cairo_scale(c->cr, 1 / scale, 1 / scale);
-	cairo_set_source_surface(c->cr, img, 0, 0);
-	cairo_pattern_set_filter(cairo_get_source(c->cr), CAIRO_FILTER_NEAREST);
-	cairo_paint(c->cr);
-	cairo_restore(c->cr);
-	cairo_surface_destroy(img);
+	paint_in_box(c, a, img, scale, CAIRO_FILTER_NEAREST);
 }
 
 static void contour_fill(ctx *c, const pl_axes *a, const artist *r)
@@ -1976,14 +1982,7 @@ static void contour_fill(ctx *c, const pl_axes *a, const artist *r)
 	ic.scale = sc;
 	contour_fill_paths(&ic, a, r);
 	cairo_destroy(icr);
-	cairo_save(c->cr);
-	cairo_translate(c->cr, a->bx, a->by);
-	cairo_scale(c->cr, 1 / sc, 1 / sc);
-	cairo_set_source_surface(c->cr, img, 0, 0);
-	cairo_pattern_set_filter(cairo_get_source(c->cr), CAIRO_FILTER_GOOD);
-	cairo_paint(c->cr);
-	cairo_restore(c->cr);
-	cairo_surface_destroy(img);
+	paint_in_box(c, a, img, sc, CAIRO_FILTER_GOOD);
 }
 
 static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)

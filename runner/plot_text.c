@@ -181,6 +181,18 @@ static void skip_spaces(mp *P)
 }
 
 /* A {group} or a single token as an argument. */
+/* b with space before and after it (TeX's thin and medium spaces); takes b's pieces. */
+static pl_tl padded(pl_tl *b, double before, double after)
+{
+	pl_tl w = {0};
+	double bw = b->width, ba = b->ascent, bd = b->descent;
+	place(&w, b, before, 0);
+	w.width = before + bw + after;
+	w.ascent = ba;
+	w.descent = bd;
+	return w;
+}
+
 static pl_tl parse_arg(mp *P, double size, int style)
 {
 	skip_spaces(P);
@@ -371,13 +383,7 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 				while (j < P->n && P->s[j] == ' ')
 					j++;
 				if (j < P->n && (isalnum((unsigned char)P->s[j]) || P->s[j] == '\\')) {
-					pl_tl w = {0};
-					double bw = b.width, ba = b.ascent, bd = b.descent;
-					place(&w, &b, 0, 0);
-					w.width = bw + 3 / 18.0 * size;
-					w.ascent = ba;
-					w.descent = bd;
-					return w;
+					return padded(&b, 0, 3 / 18.0 * size);
 				}
 				return b;
 			}
@@ -416,24 +422,12 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 	pl_tl b = run_box(P, ch, (size_t)len, st, size);
 	/* punctuation is followed by a thin space, as in TeX */
 	if (len == 1 && strchr(",;", c)) {
-		pl_tl w = {0};
-		double bw = b.width, ba = b.ascent, bd = b.descent;
-		place(&w, &b, 0, 0);
-		w.width = bw + 3 / 18.0 * size;
-		w.ascent = ba;
-		w.descent = bd;
-		return w;
+		return padded(&b, 0, 3 / 18.0 * size);
 	}
 	/* a little space around binary operators and relations */
 	if (len == 1 && strchr("+=<>", c)) {
 		double pad = (c == '+' ? 4 : 5) / 18.0 * size;
-		double bw = b.width, ba = b.ascent, bd = b.descent;
-		pl_tl w = {0};
-		place(&w, &b, pad, 0);
-		w.width = bw + 2 * pad;
-		w.ascent = ba;
-		w.descent = bd;
-		return w;
+		return padded(&b, pad, pad);
 	}
 	return b;
 }
