@@ -219,6 +219,7 @@ static const nb_param figure_params[] = {
 	{"size", NB_P_ARRAY, NB_OPTIONAL, "[width, height] in inches (default: the notebook's, 6.4×4.8)", NULL},
 	{"dpi", NB_P_NUMBER, NB_OPTIONAL, "dots per inch of the PNG (default: the notebook's, 100)", NULL},
 	{"suptitle", NB_P_STRING, NB_OPTIONAL, "a title above all axes", NULL},
+	{"caption", NB_P_STRING, NB_OPTIONAL, "the figure's caption in the report (its alt text; default: the suptitle or the cell id)", NULL},
 	{"frames", NB_P_BINDINGS, NB_OPTIONAL, "NAME: sequence pairs: draw one frame per element, NAME bound to it in the layers "
 	 "(an animation: numbered PNG frames, an animated GIF and a contact sheet)", "frame"},
 	{"frame_seconds", NB_P_NUMBER, "1", "how long each frame shows in the animation", NULL},
@@ -1416,7 +1417,9 @@ static int k_figure(nb_call *c)
 		  nb_arg_given(c, "legend") || nb_arg_given(c, "twinx");
 	if (own && nax)
 		return nb_fail(c, "axes", "give the axes' parameters either in the cell (one axes) or in 'axes', not both");
-	const nb_value *st = nb_arg(c, "suptitle");
+	const nb_value *st = nb_arg(c, "suptitle"), *cap = nb_arg(c, "caption");
+	if (cap)
+		st = cap;
 	size_t nfv = nb_arg_nbind(c, "frames");
 	if (!nfv) {
 		pl_figure *f = NULL;
