@@ -57,28 +57,25 @@ static const nb_param hspan_p[] = {
 	{"ymin", NB_P_NUMBER, NULL, "bottom", NULL}, {"ymax", NB_P_NUMBER, NULL, "top", NULL}, STYLE_PARAMS, WHEN_P, {NULL}};
 static const nb_param vspan_p[] = {
 	{"xmin", NB_P_NUMBER, NULL, "left", NULL}, {"xmax", NB_P_NUMBER, NULL, "right", NULL}, STYLE_PARAMS, WHEN_P, {NULL}};
+#define TEXT_PARAMS                                                                                          \
+	{"s", NB_P_FORMAT, NULL, "the text, with {expression} fields as print has (double math braces: $x_{{0}}$)", NULL}, \
+	{"fontsize", NB_P_NUMBER, "10", "size in points", NULL},                                                  \
+	{"ha", NB_P_CHOICE, "left", "horizontal alignment", "left center right"},                                \
+	{"va", NB_P_CHOICE, "baseline", "vertical alignment", "top center bottom baseline"},                     \
+	{"color", NB_P_STRING, NB_OPTIONAL, "the colour (default black)", NULL},                                 \
+	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL}
+
 static const nb_param text_p[] = {
 	{"x", NB_P_NUMBER, NULL, "x position (data)", NULL},
 	{"y", NB_P_NUMBER, NULL, "y position (data)", NULL},
-	{"s", NB_P_FORMAT, NULL, "the text, with {expression} fields as print has (double math braces: $x_{{0}}$)", NULL},
-	{"fontsize", NB_P_NUMBER, "10", "size in points", NULL},
-	{"ha", NB_P_CHOICE, "left", "horizontal alignment", "left center right"},
-	{"va", NB_P_CHOICE, "baseline", "vertical alignment", "top center bottom baseline"},
-	{"color", NB_P_STRING, NB_OPTIONAL, "the colour (default black)", NULL},
-	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
-	WHEN_P, {NULL}};
+	TEXT_PARAMS, WHEN_P, {NULL}};
 
 static const nb_param annotate_p[] = {
-	{"s", NB_P_FORMAT, NULL, "the text, with {expression} fields as print has", NULL},
 	{"xy", NB_P_ARRAY, NULL, "[x, y]: the point the arrow points at (data)", NULL},
 	{"xytext", NB_P_ARRAY, NB_OPTIONAL, "[x, y]: where the text goes (data; default: at the point, with no arrow)", NULL},
-	{"arrowstyle", NB_P_CHOICE, "->", "the arrow: an open head, a filled head, a plain line, or none", "-> -|> - none"},
-	{"fontsize", NB_P_NUMBER, "10", "size in points", NULL},
-	{"ha", NB_P_CHOICE, "left", "horizontal alignment of the text", "left center right"},
-	{"va", NB_P_CHOICE, "baseline", "vertical alignment of the text", "top center bottom baseline"},
-	{"color", NB_P_STRING, NB_OPTIONAL, "the colour of the text and the arrow (default black)", NULL},
-	{"alpha", NB_P_NUMBER, NB_OPTIONAL, "opacity from 0 to 1", NULL},
-	WHEN_P, {NULL}};
+	{"arrowstyle", NB_P_CHOICE, "->", "the arrow, in the text's colour: an open head, a filled head, a plain line, or none",
+	 "-> -|> - none"},
+	TEXT_PARAMS, WHEN_P, {NULL}};
 
 static const nb_param contour_p[] = {
 	{"X", NB_P_ARRAY, NULL, "x coordinates: a 2-D grid like Z (np.meshgrid), or one per column", NULL},

@@ -99,6 +99,8 @@ struct pl_figure {
 	double w_in, h_in, dpi;
 	int tight, measuring;   /* crop to the drawing (bbox_inches='tight'); measuring it now */
 	int sharex, sharey;     /* subplots share their x (y) limits; inner tick labels are hidden */
+	int page_known;         /* page[] holds the page box (measured once for all formats) */
+	double page[4];
 	int layout_tight;       /* matplotlib's tight_layout: margins and spaces fitted to the drawing */
 	int fixed;              /* use these subplot parameters (pt) instead of growing the defaults */
 	double fl, fr, fb, ft, fwsp, fhsp;
@@ -1259,26 +1261,18 @@ static void view_limits(pl_axes *a, int axis)
 		}
 	double lo, hi;
 	data_limits(a, axis, &lo, &hi);
-	if ((axis == 0 ? a->fig->sharex : a->fig->sharey) && !a->twin_of && !a->is3d)
-		/* shared: the data of every 2-D axes of the figure, then one margin */
-		for (size_t k = 0; k < a->fig->nax; k++) {
-			const pl_axes *o = a->fig->ax[k];
-			if (o == a || o->is3d || (o->twin_of && axis == 1))
-				continue;
-			double l2, h2;
-			data_limits(o, axis, &l2, &h2);
-			lo = fmin(lo, l2);
-			hi = fmax(hi, h2);
-		}
-	if (axis == 0)
-		for (size_t k = 0; k < a->fig->nax; k++)
-			if (a->fig->ax[k]->twin_of == a) {
-				/* a twin's layers share the x axis */
-				double l2, h2;
-				data_limits(a->fig->ax[k], 0, &l2, &h2);
-				lo = fmin(lo, l2);
-				hi = fmax(hi, h2);
-			}
+	/* data shared with other axes: a twin's along x, every 2-D subplot's when shared */
+	int shared = (axis == 0 ? a->fig->sharex : a->fig->sharey) && !a->twin_of && !a->is3d;
+	for (size_t k = 0; k < a->fig->nax; k++) {
+		const pl_axes *o = a->fig->ax[k];
+		int with = o != a && ((axis == 0 && o->twin_of == a) || (shared && !o->is3d && !(o->twin_of && axis == 1)));
+		if (!with)
+			continue;
+		double l2, h2;
+		data_limits(o, axis, &l2, &h2);
+		lo = fmin(lo, l2);
+		hi = fmax(hi, h2);
+	}
 	if (!(lo <= hi)) {
 		lo = sc == PL_LOG ? 1 : 0;
 		hi = sc == PL_LOG ? 10 : 1;
@@ -2051,7 +2045,7 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 			if (run_i >= 0 && (!full || (long)i != run_i || (long)j != run_j1 + 1)) {
 				size_t ri = (size_t)run_i, a0 = (size_t)run_j0, a1 = (size_t)run_j1 + 1;
 				cairo_move_to(cr, X(a, r->x[ri * cols + a0]), Y(a, r->y[ri * cols + a0]));
-				for (size_t jj = rect ? a1 : a0 + 1; jj <= a1; jj += rect ? 1 : 1)
+				for (size_t jj = rect ? a1 : a0 + 1; jj <= a1; jj++)
 					cairo_line_to(cr, X(a, r->x[ri * cols + jj]), Y(a, r->y[ri * cols + jj]));
 				for (size_t jj = a1 + 1; jj-- > a0;) {
 					if (rect && jj != a1 && jj != a0)
@@ -3945,23 +3939,28 @@ static void tight_layout(pl_figure *f)
 
 static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
 {
-	if (f->layout_tight && !f->fixed)
-		tight_layout(f);
-	*x0 = 0;
-	*y0 = 0;
-	*w = f->w_in * 72;
-	*h = f->h_in * 72;
-	if (!f->tight)
-		return;
-	double ix0, iy0, ix1, iy1;
-	if (!ink_of(f, -1, &ix0, &iy0, &ix1, &iy1))
-		return;
-	double ix = ix0, iy = iy0, iw = ix1 - ix0, ih = iy1 - iy0;
-	const double pad = 7.2;
-	*x0 = ix - pad;
-	*y0 = iy - pad;
-	*w = iw + 2 * pad;
-	*h = ih + 2 * pad;
+	if (!f->page_known) {
+		if (f->layout_tight && !f->fixed)
+			tight_layout(f);
+		double *p = f->page;
+		p[0] = 0;
+		p[1] = 0;
+		p[2] = f->w_in * 72;
+		p[3] = f->h_in * 72;
+		double ix0, iy0, ix1, iy1;
+		if (f->tight && ink_of(f, -1, &ix0, &iy0, &ix1, &iy1)) {
+			const double pad = 7.2;
+			p[0] = ix0 - pad;
+			p[1] = iy0 - pad;
+			p[2] = ix1 - ix0 + 2 * pad;
+			p[3] = iy1 - iy0 + 2 * pad;
+		}
+		f->page_known = 1;
+	}
+	*x0 = f->page[0];
+	*y0 = f->page[1];
+	*w = f->page[2];
+	*h = f->page[3];
 }
 
 /* PNG through libpng: opaque RGB (the figure background is white), the
@@ -4151,19 +4150,14 @@ int pl_gif_close(pl_gif *gif)
 	return rc;
 }
 
-int pl_write_pdf(pl_figure *f, const char *path)
+/* Draw f on a PDF or SVG surface of its page's size and finish the file; takes s. */
+static int write_vector(pl_figure *f, cairo_surface_t *s, double x0, double y0)
 {
-	double x0, y0, pw, ph;
-	page_box(f, &x0, &y0, &pw, &ph);
-	cairo_surface_t *s = cairo_pdf_surface_create(path, pw, ph);
 	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
 		cairo_surface_destroy(s);
 		errno = EIO;
 		return -1;
 	}
-	/* a fixed creation date keeps the bytes identical from run to run */
-	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z");
-	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "nbrun");
 	cairo_t *cr = cairo_create(s);
 	cairo_translate(cr, -x0, -y0);
 	render(f, cr, 1, 0);
@@ -4178,26 +4172,22 @@ int pl_write_pdf(pl_figure *f, const char *path)
 	return 0;
 }
 
+int pl_write_pdf(pl_figure *f, const char *path)
+{
+	double x0, y0, pw, ph;
+	page_box(f, &x0, &y0, &pw, &ph);
+	cairo_surface_t *s = cairo_pdf_surface_create(path, pw, ph);
+	if (cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+		/* a fixed creation date keeps the bytes identical from run to run */
+		cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, "2000-01-01T00:00:00Z");
+		cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "nbrun");
+	}
+	return write_vector(f, s, x0, y0);
+}
+
 int pl_write_svg(pl_figure *f, const char *path)
 {
 	double x0, y0, pw, ph;
 	page_box(f, &x0, &y0, &pw, &ph);
-	cairo_surface_t *s = cairo_svg_surface_create(path, pw, ph);
-	if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(s);
-		errno = EIO;
-		return -1;
-	}
-	cairo_t *cr = cairo_create(s);
-	cairo_translate(cr, -x0, -y0);
-	render(f, cr, 1, 0);
-	cairo_destroy(cr);
-	cairo_surface_finish(s);
-	int ok = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS;
-	cairo_surface_destroy(s);
-	if (!ok) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
+	return write_vector(f, cairo_svg_surface_create(path, pw, ph), x0, y0);
 }

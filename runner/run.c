@@ -665,6 +665,27 @@ void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi)
 	*dpi = c->run->nb->dpi;
 }
 
+/*
+ * Write a file under a temporary name beside path, then rename it: either a
+ * figure (write(f, tmp)) or an image (pl_save_png(img, tmp, dpi)).  A failure
+ * removes the temporary file and is reported on the cell.
+ */
+static int write_via_tmp(nb_call *c, const char *path, int (*write)(pl_figure *, const char *), pl_figure *f,
+			 cairo_surface_t *img, double dpi)
+{
+	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
+	int rc = write ? write(f, tmp) : pl_save_png(img, tmp, dpi);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -1;
+	if (rc < 0) {
+		int e = errno;
+		remove(tmp);
+		nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(e));
+	}
+	free(tmp);
+	return rc;
+}
+
 int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *alt)
 {
 	nb_run *r = c->run;
@@ -698,17 +719,11 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 		if (!(fmts & outs[k].bit))
 			continue;
 		char *rel = nb_xasprintf("figures/%s.%s", name, outs[k].ext);
-		char *path = nb_xasprintf("%s/%s", r->dir, rel), *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
-		int rc = outs[k].write(f, tmp);
-		if (rc == 0 && rename(tmp, path) != 0)
-			rc = -1;
+		char *path = nb_xasprintf("%s/%s", r->dir, rel);
+		int rc = write_via_tmp(c, path, outs[k].write, f, NULL, 0);
+		free(path);
 		if (rc < 0) {
-			int e = errno;
-			remove(tmp);
-			nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(e));
 			free(rel);
-			free(path);
-			free(tmp);
 			free(dir);
 			return -1;
 		}
@@ -718,8 +733,6 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 			fr->svg = rel;
 		else
 			fr->pdf = rel;
-		free(path);
-		free(tmp);
 	}
 	free(dir);
 	return 0;
@@ -757,21 +770,6 @@ nb_frames *nb_frames_begin(nb_call *c, size_t n, double seconds_per_frame)
 	return fr;
 }
 
-static int write_png_atomic(nb_call *c, cairo_surface_t *img, const char *path, double dpi)
-{
-	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
-	int rc = pl_save_png(img, tmp, dpi);
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
-	if (rc < 0) {
-		int e = errno;
-		remove(tmp);
-		nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(e));
-	}
-	free(tmp);
-	return rc;
-}
-
 int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 {
 	if (fr->failed)
@@ -806,7 +804,7 @@ int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 		goto out;
 	}
 	char *path = nb_xasprintf("%s/%s-frame-%03zu.png", fr->dir, c->cell->label, fr->k);
-	rc = write_png_atomic(c, img, path, fr->dpi);
+	rc = write_via_tmp(c, path, NULL, NULL, img, fr->dpi);
 	free(path);
 	if (rc < 0)
 		goto out;
@@ -844,7 +842,7 @@ int nb_frames_end(nb_frames *fr, int ok, const char *alt)
 		remove(fr->gif_tmp);
 	char *sheet = fr->dir ? nb_xasprintf("%s/%s.png", fr->dir, c->cell->label) : NULL;
 	if (rc == 0 && fr->sheet)
-		rc = write_png_atomic(c, fr->sheet, sheet, fr->dpi);
+		rc = write_via_tmp(c, sheet, NULL, NULL, fr->sheet, fr->dpi);
 	if (rc == 0) {
 		nb_cellres *res = c->res;
 		res->figs = nb_xrealloc(res->figs, (res->nfigs + 1) * sizeof *res->figs);
