@@ -78,15 +78,7 @@ START_TEST(numpy_fixtures)
 			continue;
 		}
 		char *f[6];
-		char *p = line;
-		for (int i = 0; i < 6; i++) {
-			f[i] = p;
-			p = strchr(p, '\t');
-			if (p)
-				*p++ = '\0';
-			else
-				p = f[i] + strlen(f[i]);
-		}
+		split_tabs(line, f, 6);
 		cases++;
 		nb_value *v = eval_in(&st, f[0], &msg, NULL);
 		if (!v) {

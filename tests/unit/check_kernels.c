@@ -17,15 +17,7 @@ START_TEST(array_kernels)
 		if (line[0] == '#')
 			continue;
 		char *f[6];
-		char *p = line;
-		for (int i = 0; i < 6; i++) {
-			f[i] = p;
-			p = strchr(p, '\t');
-			if (p)
-				*p++ = '\0';
-			else
-				p = f[i] + strlen(f[i]);
-		}
+		split_tabs(line, f, 6);
 		const char *outs = !strncmp(f[0], "meshgrid3", 9) ? "[X, Y, Z]" : !strncmp(f[0], "meshgrid", 8) ? "[X, Y]"
 				 : !strncmp(f[0], "shallow_net", 11) ? "[y, pre, act, w_act]"
 				 : !strncmp(f[0], "loss", 4) ? "[nll, likelihood]" : "out";

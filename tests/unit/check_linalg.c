@@ -51,15 +51,7 @@ START_TEST(numpy_linalg)
 		if (line[0] == '#')
 			continue;
 		char *f[5];
-		char *p = line;
-		for (int i = 0; i < 5; i++) {
-			f[i] = p;
-			p = strchr(p, '\t');
-			if (p)
-				*p++ = '\0';
-			else
-				p = f[i] + strlen(f[i]);
-		}
+		split_tabs(line, f, 5);
 		char *cell = unescape_nl(f[0]);
 		char *src = nb_xasprintf("nbrun: 1\ncells:\n  - %s\n", cell);
 		nb_err e = NB_ERR_INIT;

@@ -44,15 +44,7 @@ START_TEST(numpy_streams)
 		if (line[0] == '#')
 			continue;
 		char *f[5];
-		char *p = line;
-		for (int i = 0; i < 5; i++) {
-			f[i] = p;
-			p = strchr(p, '\t');
-			if (p)
-				*p++ = '\0';
-			else
-				p = f[i] + strlen(f[i]);
-		}
+		split_tabs(line, f, 5);
 		char *cells = unescape_nl(f[0]);
 		nb_buf src = NB_BUF_INIT;
 		nb_buf_puts(&src, "nbrun: 1\ncells:\n");

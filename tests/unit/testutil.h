@@ -22,6 +22,20 @@ static inline char *test_path(const char *rel)
 	return nb_xasprintf("%s/%s", base ? base : "tests", rel);
 }
 
+/* Split a fixture line at tabs into f[0..n), in place; missing fields are empty strings. */
+static inline void split_tabs(char *line, char **f, int n)
+{
+	char *p = line;
+	for (int i = 0; i < n; i++) {
+		f[i] = p;
+		p = strchr(p, '\t');
+		if (p)
+			*p++ = '\0';
+		else
+			p = f[i] + strlen(f[i]);
+	}
+}
+
 /* Evaluate src in state s; returns a new reference or NULL with msg/pos set. */
 static inline nb_value *eval_in(nb_state *s, const char *src, char **msg, size_t *pos)
 {
