@@ -454,7 +454,7 @@ static int layer_contour(nb_call *c, pl_axes *ax, const nb_sub *s, int filled)
 	if (lv->ndim == 0) {
 		double k = nb_get_f64(lv, 0);
 		if (!(k >= 1 && k <= 1000 && k == floor(k))) {
-			nb_sub_fail(c, s, "levels", "levels must be a count from 1 to 1000, or a list of increasing levels");
+			nb_sub_fail(c, s, "levels", "levels must be a count from 1 to 1000, or a list of increasing levels; found %g", k);
 			goto out;
 		}
 		nauto = (int)k;
@@ -683,7 +683,7 @@ static int layer_hist(nb_call *c, pl_axes *ax, const nb_sub *s)
 	if (bins->ndim == 0) {
 		double k = nb_get_f64(bins, 0);
 		if (!(k >= 1 && k <= 10000 && k == floor(k))) {
-			nb_sub_fail(c, s, "bins", "bins must be a count from 1 to 10000, or increasing edges");
+			nb_sub_fail(c, s, "bins", "bins must be a count from 1 to 10000, or increasing edges; found %g", k);
 			goto out;
 		}
 		nb = (size_t)k;
