@@ -3603,7 +3603,7 @@ static void scene_surface(scene3 *sc, const view3d *v, const artist *r)
 		return;
 	size_t rs = (rows + 49) / 50, cs = (cols + 49) / 50;
 	size_t p0 = sc->np;
-	double *zavg = NULL;
+	double *val = NULL; /* per patch: its mean height (with a cmap) or its shade factor (one colour) */
 	size_t capz = 0, nz = 0;
 	for (size_t i0 = 0; i0 + 1 < rows; i0 += rs) {
 		size_t i1 = i0 + rs < rows - 1 ? i0 + rs : rows - 1;
@@ -3638,8 +3638,8 @@ static void scene_surface(scene3 *sc, const view3d *v, const artist *r)
 			prim3 *p = scene_prim(sc, 'p', ds / (double)m, r);
 			p->first = first;
 			p->n = m;
-			NB_GROW(zavg, capz, nz + 1);
-			zavg[nz] = zs / (double)m;
+			NB_GROW(val, capz, nz + 1);
+			val[nz] = zs / (double)m;
 			if (!r->cmap) {
 				/* one colour: shaded as plot_surface shades it, by the patch's normal against
 				 * a light from azimuth 225°, altitude 19.4712°, into [0.3, 1] of the colour */
@@ -3652,29 +3652,29 @@ static void scene_surface(scene3 *sc, const view3d *v, const artist *r)
 				double az = (90 - 225) * M_PI / 180, alt = 19.4712 * M_PI / 180;
 				double light[3] = {cos(az) * cos(alt), sin(az) * cos(alt), sin(alt)};
 				double shade = len > 0 ? (nrm[0] * light[0] + nrm[1] * light[1] + nrm[2] * light[2]) / len : 0;
-				zavg[nz] = 0.3 + 0.7 * (shade + 1) / 2; /* kept here as the shade factor */
+				val[nz] = 0.3 + 0.7 * (shade + 1) / 2;
 			}
 			nz++;
 		}
 	}
 	double zlo = INFINITY, zhi = -INFINITY;
 	for (size_t k = 0; k < nz; k++) {
-		zlo = fmin(zlo, zavg[k]);
-		zhi = fmax(zhi, zavg[k]);
+		zlo = fmin(zlo, val[k]);
+		zhi = fmax(zhi, val[k]);
 	}
 	for (size_t k = 0; k < nz; k++) {
 		prim3 *p = &sc->p[p0 + k];
 		if (r->cmap) {
-			p->color = pl_cmap_at(r->cmap, zhi > zlo ? (zavg[k] - zlo) / (zhi - zlo) : 0);
+			p->color = pl_cmap_at(r->cmap, zhi > zlo ? (val[k] - zlo) / (zhi - zlo) : 0);
 		} else {
 			p->color = r->color;
-			p->color.r *= zavg[k];
-			p->color.g *= zavg[k];
-			p->color.b *= zavg[k];
+			p->color.r *= val[k];
+			p->color.g *= val[k];
+			p->color.b *= val[k];
 		}
 		p->color.a *= r->st.alpha;
 	}
-	free(zavg);
+	free(val);
 }
 
 /* a 3-D line: its segments and markers join the scene one by one, so the
