@@ -1407,11 +1407,58 @@ static int apply_overrides(loader *L, const nb_override *ov, size_t nov)
 	return 0;
 }
 
+/* A number from lo to hi for setting what (the message names the unit). */
+static int number_in(loader *L, const nb_ynode *n, const char *what, double lo, double hi, double *out)
+{
+	int64_t iv;
+	double fv;
+	litkind k = scalar_literal(n, &iv, &fv);
+	double v = k == LIT_INT ? (double)iv : fv;
+	if ((k != LIT_INT && k != LIT_FLOAT) || !(v >= lo && v <= hi))
+		return fail(L, n->loc, "%s must be a number from %g to %g, found %s", what, lo, hi,
+			    n->kind == NB_YSCALAR ? n->text : nb_ydescribe(n));
+	*out = v;
+	return 0;
+}
+
+static int load_report(loader *L, const nb_ynode *rn)
+{
+	nb_notebook *nb = L->nb;
+	static const char *const keys[] = {"paper", "margin", "font_size", "contents"};
+	if (want_kind(L, rn, NB_YMAP, "'report'") < 0 || check_keys(L, rn, "'report'", keys, 4) < 0)
+		return -1;
+	const nb_ynode *p = nb_ymap_get(rn, "paper");
+	if (p) {
+		if (p->kind == NB_YSCALAR && !strcmp(p->text, "a4"))
+			nb->report.letter = 0;
+		else if (p->kind == NB_YSCALAR && !strcmp(p->text, "letter"))
+			nb->report.letter = 1;
+		else
+			return fail(L, p->loc, "'paper' is a4 or letter, found %s", p->kind == NB_YSCALAR ? p->text : nb_ydescribe(p));
+	}
+	const nb_ynode *m = nb_ymap_get(rn, "margin");
+	if (m && number_in(L, m, "'margin' (millimetres)", 5, 60, &nb->report.margin_mm) < 0)
+		return -1;
+	const nb_ynode *fs = nb_ymap_get(rn, "font_size");
+	if (fs && number_in(L, fs, "'font_size' (points)", 6, 16, &nb->report.font_pt) < 0)
+		return -1;
+	const nb_ynode *c = nb_ymap_get(rn, "contents");
+	if (c) {
+		if (c->kind != NB_YSCALAR || (strcmp(c->text, "true") && strcmp(c->text, "false")))
+			return fail(L, c->loc, "'contents' is true or false, found %s", c->kind == NB_YSCALAR ? c->text : nb_ydescribe(c));
+		nb->report.contents = !strcmp(c->text, "true");
+	}
+	return 0;
+}
+
 static int load_output(loader *L, const nb_ynode *on)
 {
 	nb_notebook *nb = L->nb;
-	static const char *const keys[] = {"formats", "dpi", "figsize"};
-	if (want_kind(L, on, NB_YMAP, "'output'") < 0 || check_keys(L, on, "'output'", keys, 3) < 0)
+	static const char *const keys[] = {"formats", "dpi", "figsize", "report"};
+	if (want_kind(L, on, NB_YMAP, "'output'") < 0 || check_keys(L, on, "'output'", keys, 4) < 0)
+		return -1;
+	const nb_ynode *rn = nb_ymap_get(on, "report");
+	if (rn && load_report(L, rn) < 0)
 		return -1;
 	const nb_ynode *f = nb_ymap_get(on, "formats");
 	if (f) {
@@ -1432,15 +1479,8 @@ static int load_output(loader *L, const nb_ynode *on)
 		}
 	}
 	const nb_ynode *d = nb_ymap_get(on, "dpi");
-	if (d) {
-		int64_t iv;
-		double fv;
-		litkind k = scalar_literal(d, &iv, &fv);
-		double v = k == LIT_INT ? (double)iv : fv;
-		if ((k != LIT_INT && k != LIT_FLOAT) || !(v >= 10 && v <= 1200))
-			return fail(L, d->loc, "'dpi' must be a number from 10 to 1200, found %s", d->kind == NB_YSCALAR ? d->text : nb_ydescribe(d));
-		nb->dpi = v;
-	}
+	if (d && number_in(L, d, "'dpi'", 10, 1200, &nb->dpi) < 0)
+		return -1;
 	const nb_ynode *fs = nb_ymap_get(on, "figsize");
 	if (fs) {
 		if (fs->kind != NB_YSEQ || fs->n != 2)
@@ -1515,6 +1555,9 @@ static nb_notebook *load_doc(nb_ydoc *doc, const char *path, const nb_override *
 	nb->path = nb_xstrdup(path);
 	nb->stem = path_stem(path);
 	nb->formats = NB_FMT_PNG | NB_FMT_PDF;
+	nb->report.margin_mm = 20;
+	nb->report.font_pt = 10;
+	nb->report.contents = 1;
 	nb->dpi = 100;
 	nb->figsize[0] = 6.4;
 	nb->figsize[1] = 4.8;

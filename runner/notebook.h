@@ -115,6 +115,12 @@ typedef struct nb_notebook {
 	unsigned formats;        /* NB_FMT_* */
 	double dpi;
 	double figsize[2];
+	struct {
+		int letter;          /* US Letter, else A4 */
+		double margin_mm;    /* every side */
+		double font_pt;      /* body text */
+		int contents;        /* a table of contents after the title */
+	} report;
 	nb_cell *cells;
 	size_t ncells;
 } nb_notebook;

@@ -4185,6 +4185,19 @@ int pl_write_pdf(pl_figure *f, const char *path)
 	return write_vector(f, s, x0, y0);
 }
 
+cairo_surface_t *pl_figure_record(pl_figure *f, double *w, double *h)
+{
+	double x0, y0;
+	page_box(f, &x0, &y0, w, h);
+	cairo_rectangle_t ext = {0, 0, *w, *h};
+	cairo_surface_t *s = cairo_recording_surface_create(CAIRO_CONTENT_COLOR_ALPHA, &ext);
+	cairo_t *cr = cairo_create(s);
+	cairo_translate(cr, -x0, -y0);
+	render(f, cr, 1, 0);
+	cairo_destroy(cr);
+	return s;
+}
+
 int pl_write_svg(pl_figure *f, const char *path)
 {
 	double x0, y0, pw, ph;

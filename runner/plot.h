@@ -217,6 +217,11 @@ void pl_figure_layout_tight(pl_figure *f, int on);
 int pl_write_png(pl_figure *f, const char *path);
 int pl_write_pdf(pl_figure *f, const char *path);
 int pl_write_svg(pl_figure *f, const char *path);
+/*
+ * The figure as vector drawing on a cairo recording surface, its page box
+ * (w x h points) at the origin: for drawing into another document.
+ */
+cairo_surface_t *pl_figure_record(pl_figure *f, double *w, double *h);
 
 /* ------------------------------------------------ exposed for testing */
 

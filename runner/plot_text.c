@@ -19,11 +19,11 @@
 
 /* ----------------------------------------------------------- measuring */
 
-static PangoLayout *run_layout(PangoContext *pc, const char *text, int style, double size)
+static PangoLayout *run_layout(PangoContext *pc, const char *family, const char *text, int style, double size)
 {
 	PangoLayout *l = pango_layout_new(pc);
 	PangoFontDescription *fd = pango_font_description_new();
-	pango_font_description_set_family(fd, FONT);
+	pango_font_description_set_family(fd, family ? family : FONT);
 	pango_font_description_set_style(fd, (style & 1) ? PANGO_STYLE_OBLIQUE : PANGO_STYLE_NORMAL);
 	pango_font_description_set_weight(fd, (style & 2) ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
 	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
@@ -37,9 +37,9 @@ typedef struct metrics {
 	double w, asc, desc; /* advance; ink ascent above and descent below the baseline */
 } metrics;
 
-static metrics measure(PangoContext *pc, const char *text, int style, double size)
+static metrics measure(PangoContext *pc, const char *family, const char *text, int style, double size)
 {
-	PangoLayout *l = run_layout(pc, text, style, size);
+	PangoLayout *l = run_layout(pc, family, text, style, size);
 	PangoRectangle ink, log;
 	pango_layout_get_extents(l, &ink, &log);
 	double base = pango_layout_get_baseline(l) / (double)PANGO_SCALE;
@@ -149,6 +149,14 @@ typedef struct mp {
 	const char *s;
 	size_t i, n;
 	int depth;
+	const char *family;   /* NULL: DejaVu Sans */
+	int display;          /* TeX's display style at the outer level */
+	int script;           /* inside sub- and superscripts */
+	int frac;             /* inside a fraction's parts (text style, not display style) */
+	int lefts;            /* open \left groups */
+	int limits;           /* set by parse_atom: the atom takes its scripts above and below */
+	int tex;              /* TeX's spacing: none around operators in scripts, binary minus spaced */
+	int operand;          /* the list so far ends in an operand (so a minus is binary) */
 } mp;
 
 #define SCRIPT 0.7
@@ -163,7 +171,7 @@ static pl_tl run_box(mp *P, const char *text, size_t n, int style, double size)
 {
 	pl_tl t = {0};
 	char *tmp = nb_xstrndup(text, n);
-	metrics m = measure(P->pc, tmp, style, size);
+	metrics m = measure(P->pc, P->family, tmp, style, size);
 	free(tmp);
 	add_piece(&t, text, n, style, size, 0, 0);
 	t.width = m.w;
@@ -233,6 +241,115 @@ static int utf8_len(unsigned char c)
 	return c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
 }
 
+/* The delimiter after \left or \right: its glyph, or "" for the null delimiter '.'. */
+static const char *delimiter_glyph(mp *P)
+{
+	skip_spaces(P);
+	if (P->i >= P->n)
+		return "";
+	char c = P->s[P->i];
+	if (c != '\\') {
+		static char one[5];
+		int len = utf8_len((unsigned char)c);
+		if (P->i + (size_t)len > P->n)
+			len = (int)(P->n - P->i);
+		P->i += (size_t)len;
+		if (c == '.')
+			return "";
+		memcpy(one, P->s + P->i - len, (size_t)len);
+		one[len] = '\0';
+		return one;
+	}
+	size_t start = ++P->i;
+	if (P->i < P->n && !isalpha((unsigned char)P->s[P->i]))
+		P->i++;
+	else
+		while (P->i < P->n && isalpha((unsigned char)P->s[P->i]))
+			P->i++;
+	for (size_t k = 0; k < NB_ARRAY_LEN(symbols); k++)
+		if (symbols[k].utf8 && strlen(symbols[k].name) == P->i - start &&
+		    !strncmp(symbols[k].name, P->s + start, P->i - start))
+			return symbols[k].utf8;
+	return "";
+}
+
+/* A delimiter tall enough for content reaching asc above and desc below the baseline. */
+static pl_tl grown_delimiter(mp *P, const char *g, double size, double asc, double desc)
+{
+	pl_tl b = {0};
+	if (!*g) {
+		b.width = 0.1 * size; /* TeX's null delimiter space */
+		return b;
+	}
+	double axis = 0.5 * xheight(size);
+	double need = 2 * fmax(asc - axis, desc + axis);
+	metrics m = measure(P->pc, P->family, g, 0, size);
+	double h = m.asc + m.desc, grow = h > 0 ? need * 1.08 / h : 1;
+	grow = grow < 1 ? 1 : grow > 3 ? 3 : grow;
+	pl_tl d = run_box(P, g, strlen(g), 0, size * grow);
+	double w = d.width, a = d.ascent, de = d.descent, dy = grow > 1 ? axis - (a - de) / 2 : 0;
+	place(&b, &d, 0, dy);
+	b.width = w;
+	b.ascent = a + dy;
+	b.descent = de - dy;
+	return b;
+}
+
+/* \left<delim> ... \right<delim>: the delimiters grow to the height of what they enclose. */
+static pl_tl parse_left(mp *P, double size, int style)
+{
+	const char *open = delimiter_glyph(P);
+	char lg[8];
+	snprintf(lg, sizeof lg, "%s", open);
+	P->lefts++;
+	pl_tl inner = parse_list(P, size, style, 0);
+	P->lefts--;
+	const char *close = "";
+	if (P->i + 6 <= P->n && !strncmp(P->s + P->i, "\\right", 6)) {
+		P->i += 6;
+		close = delimiter_glyph(P);
+	}
+	char rg[8];
+	snprintf(rg, sizeof rg, "%s", close);
+	double ia = inner.ascent, id = inner.descent, iw = inner.width;
+	pl_tl out = {0};
+	pl_tl l = grown_delimiter(P, lg, size, ia, id);
+	double lw = l.width;
+	extend(&out, l.ascent, l.descent);
+	place(&out, &l, 0, 0);
+	place(&out, &inner, lw, 0);
+	extend(&out, ia, id);
+	pl_tl r = grown_delimiter(P, rg, size, ia, id);
+	double rw = r.width;
+	extend(&out, r.ascent, r.descent);
+	place(&out, &r, lw + iw, 0);
+	out.width = lw + iw + rw;
+	return out;
+}
+
+/* Whether the atom that starts at P->s[at] is an operand, not an operator or an opening. */
+static int ends_operand(const mp *P, size_t at)
+{
+	static const char *const ops[] = {"cdot", "times", "div", "pm", "mp", "leq", "le", "geq", "ge", "neq", "ne",
+					  "approx", "sim", "simeq", "equiv", "propto", "to", "rightarrow", "leftarrow",
+					  "Rightarrow", "Leftarrow", "leftrightarrow", "mapsto", "in", "notin", "subset",
+					  "subseteq", "cup", "cap", "forall", "exists", "mid", "sum", "prod", "int", "wedge",
+					  "vee", "oplus", "otimes", "neg", "quad", "qquad", ",", ";", ":", "!", "langle"};
+	char c = P->s[at];
+	if (c != '\\')
+		return !strchr("+-*/=<>([,;:|", c);
+	size_t start = at + 1, end = start;
+	if (end < P->n && !isalpha((unsigned char)P->s[end]))
+		end++;
+	else
+		while (end < P->n && isalpha((unsigned char)P->s[end]))
+			end++;
+	for (size_t k = 0; k < NB_ARRAY_LEN(ops); k++)
+		if (strlen(ops[k]) == end - start && !strncmp(ops[k], P->s + start, end - start))
+			return 0;
+	return 1;
+}
+
 /* The nucleus of the next item; *ok = 0 at the end or at the stop character. */
 static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *italic_nucleus)
 {
@@ -276,15 +393,25 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 			b.width = sp * size;
 			return b;
 		}
-		if (!strcmp(name, "left") || !strcmp(name, "right") || !strcmp(name, "displaystyle") ||
-		    !strcmp(name, "mathdefault") || !strcmp(name, "limits")) {
+		if (!strcmp(name, "right") && P->lefts > 0) { /* ends the \left group: parse_left takes it */
+			P->i = start - 1;
+			*ok = 0;
+			return empty;
+		}
+		if (!strcmp(name, "left"))
+			return parse_left(P, size, style);
+		if (!strcmp(name, "right") || !strcmp(name, "displaystyle") || !strcmp(name, "mathdefault") ||
+		    !strcmp(name, "limits")) {
 			pl_tl b = {0};
 			return b;
 		}
+		int displaystyle = P->display && !P->script && !P->frac;
 		if (!strcmp(name, "frac") || !strcmp(name, "dfrac") || !strcmp(name, "tfrac")) {
-			double s2 = size * (P->depth ? SCRIPT : 0.85);
+			double s2 = displaystyle ? size : size * (P->depth ? SCRIPT : 0.85);
 			P->depth++;
+			P->frac++;
 			pl_tl num = parse_arg(P, s2, style), den = parse_arg(P, s2, style);
+			P->frac--;
 			P->depth--;
 			pl_tl b = {0};
 			double w = fmax(num.width, den.width) + 0.2 * size, th = 0.06 * size;
@@ -375,9 +502,30 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 			nb_buf_release(&bt);
 			return b;
 		}
+		if (displaystyle && (!strcmp(name, "sum") || !strcmp(name, "prod") || !strcmp(name, "bigcup") ||
+				     !strcmp(name, "bigcap") || !strcmp(name, "int"))) {
+			/* a large operator, centred on the math axis; sums and products take limits */
+			const char *g = !strcmp(name, "sum") ? "∑" : !strcmp(name, "prod") ? "∏"
+				      : !strcmp(name, "bigcup") ? "⋃" : !strcmp(name, "bigcap") ? "⋂" : "∫";
+			pl_tl op = run_box(P, g, strlen(g), 0, size * 1.45);
+			double w = op.width, a = op.ascent, d = op.descent, dy = 0.5 * xheight(size) - (a - d) / 2;
+			pl_tl b = {0};
+			place(&b, &op, 0.08 * size, dy);
+			b.width = w + 0.08 * size + 3 / 18.0 * size;
+			b.ascent = a + dy;
+			b.descent = d - dy;
+			P->limits = strcmp(name, "int") != 0;
+			return b;
+		}
 		for (size_t k = 0; k < NB_ARRAY_LEN(funcs); k++)
 			if (!strcmp(name, funcs[k])) {
 				pl_tl b = run_box(P, funcs[k], strlen(funcs[k]), 0, size);
+				static const char *const lim[] = {"lim", "max", "min", "sup", "inf", "argmin", "argmax", "det", "Pr"};
+				for (size_t q = 0; q < NB_ARRAY_LEN(lim) && displaystyle; q++)
+					if (!strcmp(name, lim[q])) {
+						P->limits = 1;
+						return padded(&b, 0, 3 / 18.0 * size);
+					}
 				/* a thin space before an argument that is not bracketed: sin x, not sinx */
 				size_t j = P->i;
 				while (j < P->n && P->s[j] == ' ')
@@ -392,7 +540,24 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 				int it = symbols[k].italic && style != 4;
 				int st = (style == 2 || style == 3) ? (it ? 3 : 2) : it;
 				*italic_nucleus = it;
-				return run_box(P, symbols[k].utf8, strlen(symbols[k].utf8), st, size);
+				pl_tl b = run_box(P, symbols[k].utf8, strlen(symbols[k].utf8), st, size);
+				/* space round relations (thick) and binary operators (medium), as TeX and
+				 * matplotlib's mathtext do */
+				static const char *const rel[] = {"leq", "le", "geq", "ge", "neq", "ne", "approx", "sim",
+								  "simeq", "equiv", "propto", "to", "rightarrow", "leftarrow",
+								  "Rightarrow", "Leftarrow", "leftrightarrow", "mapsto", "in",
+								  "notin", "subset", "subseteq"};
+				static const char *const bin[] = {"cdot", "times", "div", "pm", "mp", "cup", "cap",
+								  "oplus", "otimes", "wedge", "vee"};
+				if (P->tex && P->script)
+					return b;
+				for (size_t q = 0; q < NB_ARRAY_LEN(rel); q++)
+					if (!strcmp(name, rel[q]))
+						return padded(&b, 5 / 18.0 * size, 5 / 18.0 * size);
+				for (size_t q = 0; q < NB_ARRAY_LEN(bin) && P->operand; q++) /* unary: unspaced */
+					if (!strcmp(name, bin[q]))
+						return padded(&b, 4 / 18.0 * size, 4 / 18.0 * size);
+				return b;
 			}
 		}
 		/* unknown command: show it as written, upright */
@@ -404,8 +569,12 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 		len = (int)(P->n - P->i);
 	const char *ch = P->s + P->i;
 	P->i += (size_t)len;
-	if (c == '-')
-		return run_box(P, "−", strlen("−"), 0, size);
+	if (c == '-') {
+		pl_tl m = run_box(P, "−", strlen("−"), 0, size);
+		if (P->tex && !P->script && P->operand)
+			return padded(&m, 4 / 18.0 * size, 4 / 18.0 * size);
+		return m;
+	}
 	if (c == '*')
 		return run_box(P, "∗", strlen("∗"), 0, size);
 	if (c == '\'')
@@ -425,7 +594,7 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 		return padded(&b, 0, 3 / 18.0 * size);
 	}
 	/* a little space around binary operators and relations */
-	if (len == 1 && strchr("+=<>", c)) {
+	if (len == 1 && strchr("+=<>", c) && !(P->tex && P->script)) {
 		double pad = (c == '+' ? 4 : 5) / 18.0 * size;
 		return padded(&b, pad, pad);
 	}
@@ -441,13 +610,20 @@ static pl_tl parse_list(mp *P, double size, int style, char stop)
 		P->depth--;
 		return out;
 	}
+	int outer_operand = P->operand;
+	P->operand = 0;
 	for (;;) {
 		int ok, it;
 		double nsize = size;
 		/* remember the nucleus' box metrics before placing */
+		P->limits = 0;
+		skip_spaces(P);
+		size_t at = P->i;
 		pl_tl nuc = parse_atom(P, size, style, stop, &ok, &it);
+		int limits = P->limits;
 		if (!ok)
 			break;
+		P->operand = ends_operand(P, at);
 		if (one) { /* a script's argument is one atom; its own scripts belong to the nucleus */
 			double w0 = nuc.width, a0 = nuc.ascent, d0 = nuc.descent;
 			place(&out, &nuc, 0, 0);
@@ -466,7 +642,9 @@ static pl_tl parse_list(mp *P, double size, int style, char stop)
 				if (ss < nsize * SCRIPT * SCRIPT)
 					ss = nsize * SCRIPT * SCRIPT;
 				P->depth++;
+				P->script++;
 				pl_tl a = parse_arg(P, ss, style);
+				P->script--;
 				P->depth--;
 				if (is_sup && !has_sup) {
 					sup = a;
@@ -481,6 +659,24 @@ static pl_tl parse_list(mp *P, double size, int style, char stop)
 		}
 		double x = out.width, xh = xheight(nsize);
 		double nw = nuc.width, nasc = nuc.ascent, ndesc = nuc.descent;
+		if (limits && (has_sub || has_sup)) {
+			/* display style: the limits centred above and below the operator */
+			double w = fmax(nw, fmax(sub.width, sup.width)), gap = 0.15 * nsize;
+			place(&out, &nuc, x + (w - nw) / 2, 0);
+			extend(&out, nasc, ndesc);
+			if (has_sup) {
+				double a = sup.ascent, d = sup.descent, up = nasc + gap + d;
+				place(&out, &sup, x + (w - sup.width) / 2, up);
+				extend(&out, up + a, 0);
+			}
+			if (has_sub) {
+				double a = sub.ascent, d = sub.descent, down = ndesc + gap + a;
+				place(&out, &sub, x + (w - sub.width) / 2, -down);
+				extend(&out, 0, down + d);
+			}
+			out.width = x + w + 0.1 * nsize;
+			continue;
+		}
 		place(&out, &nuc, x, 0);
 		extend(&out, nasc, ndesc);
 		double w = nw;
@@ -514,6 +710,7 @@ static pl_tl parse_list(mp *P, double size, int style, char stop)
 			break;
 	}
 	P->depth--;
+	P->operand = outer_operand;
 	return out;
 }
 
@@ -567,7 +764,22 @@ pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size)
 	}
 	nb_buf_release(&run);
 	/* line height: at least that of "lp", as matplotlib lays out text lines */
-	metrics lp = measure(pc, "lp", 0, size);
+	metrics lp = measure(pc, NULL, "lp", 0, size);
+	extend(t, lp.asc, lp.desc);
+	return t;
+}
+
+pl_tl *pl_tl_math(PangoContext *pc, const char *src, double size, const char *family, int display)
+{
+	pl_tl *t = nb_xcalloc(1, sizeof *t);
+	t->family = family;
+	mp P = {pc, src, 0, strlen(src), 0, family, display, 0, 0, 0, 0, 1, 0};
+	pl_tl b = parse_list(&P, size, 0, 0);
+	double w = b.width, a = b.ascent, d = b.descent;
+	place(t, &b, 0, 0);
+	t->width = w;
+	extend(t, a, d);
+	metrics lp = measure(pc, family, "lp", 0, size);
 	extend(t, lp.asc, lp.desc);
 	return t;
 }
@@ -593,7 +805,7 @@ void pl_tl_draw(cairo_t *cr, PangoContext *pc, const pl_tl *t, double x, double 
 	cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a);
 	for (size_t i = 0; i < t->np; i++) {
 		const pl_piece *p = &t->p[i];
-		PangoLayout *l = run_layout(pc, p->text, p->style == 4 ? 0 : p->style, p->size);
+		PangoLayout *l = run_layout(pc, t->family, p->text, p->style == 4 ? 0 : p->style, p->size);
 		double base = pango_layout_get_baseline(l) / (double)PANGO_SCALE;
 		cairo_move_to(cr, p->x, -p->y - base);
 		pango_cairo_show_layout(cr, l);

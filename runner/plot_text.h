@@ -1,6 +1,6 @@
 /*
- * plot_text.h - text and TeX-like math laid out with pango (private to the
- * plot library).
+ * plot_text.h - text and TeX-like math laid out with pango, for figures
+ * and for the PDF report.
  *
  * A text is laid out once into pieces (runs of glyphs in one font at an
  * offset from the origin) and rules (fraction bars, radical overlines),
@@ -35,9 +35,17 @@ typedef struct pl_tl {
 	pl_rule *r;
 	size_t nr, capr;
 	double width, ascent, descent; /* the box, ascent and descent at least those of "lp" */
+	const char *family;            /* the font family (static), NULL for DejaVu Sans */
 } pl_tl;
 
 pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size);
+/*
+ * Math alone (the text between the dollars) in the given font family
+ * (static; NULL for DejaVu Sans).  display lays it out in TeX's display
+ * style: sums and products larger, with their limits above and below, and
+ * fractions at full size.
+ */
+pl_tl *pl_tl_math(PangoContext *pc, const char *src, double size, const char *family, int display);
 void pl_tl_free(pl_tl *t);
 /*
  * Draw with the baseline origin at (x, y) (cairo coordinates, y down),

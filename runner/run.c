@@ -735,6 +735,9 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 			fr->pdf = rel;
 	}
 	free(dir);
+	fr->rec = nb_xmalloc(sizeof *fr->rec);
+	fr->rec[0] = pl_figure_record(f, &fr->w, &fr->h);
+	fr->nrec = 1;
 	return 0;
 }
 
@@ -749,6 +752,8 @@ struct nb_frames {
 	pl_gif *gif;
 	char *gif_tmp;
 	cairo_surface_t *sheet;  /* the contact sheet, made at the first frame */
+	cairo_surface_t **rec;   /* each frame's drawing, for the PDF report */
+	double rw, rh;
 	int fw, fh;              /* frame size in pixels */
 };
 
@@ -821,6 +826,8 @@ int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
 	cairo_paint(cr);
 	cairo_destroy(cr);
+	fr->rec = nb_xrealloc(fr->rec, (fr->k + 1) * sizeof *fr->rec);
+	fr->rec[fr->k] = pl_figure_record(f, &fr->rw, &fr->rh);
 	fr->k++;
 out:
 	cairo_surface_destroy(img);
@@ -853,8 +860,16 @@ int nb_frames_end(nb_frames *fr, int ok, const char *alt)
 		if (fr->dir && fr->k > 0) {
 			f->anim = nb_xasprintf("figures/%s.gif", c->cell->label);
 			f->png = nb_xasprintf("figures/%s.png", c->cell->label);
+			f->rec = fr->rec;
+			f->nrec = fr->k;
+			f->w = fr->rw;
+			f->h = fr->rh;
+			fr->rec = NULL;
 		}
 	}
+	for (size_t i = 0; fr->rec && i < fr->k; i++)
+		cairo_surface_destroy(fr->rec[i]);
+	free(fr->rec);
 	if (fr->sheet)
 		cairo_surface_destroy(fr->sheet);
 	free(gif);
@@ -1006,6 +1021,9 @@ void nb_run_release(nb_run *r)
 			free(f->svg);
 			free(f->anim);
 			free(f->alt);
+			for (size_t j = 0; j < f->nrec; j++)
+				cairo_surface_destroy(f->rec[j]);
+			free(f->rec);
 		}
 		free(r->res[i].figs);
 	}
@@ -1037,6 +1055,14 @@ int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts)
 		rc = rc ? rc : 1;
 	}
 	nb_buf_release(&md);
+	char *pdf = nb_xasprintf("%s/report.pdf", r.dir);
+	nb_err pe = NB_ERR_INIT;
+	if (nb_report_pdf(&r, pdf, &pe) < 0) {
+		fprintf(stderr, "nbrun: error: %s\n", pe.msg);
+		nb_err_clear(&pe);
+		rc = rc ? rc : 1;
+	}
+	free(pdf);
 	if (opts->save_state) {
 		char *sdir = nb_xasprintf("%s/state", r.dir);
 		nb_err e = NB_ERR_INIT;

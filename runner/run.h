@@ -20,6 +20,10 @@ typedef struct nb_figref {
 	char *png, *pdf, *svg;
 	char *anim;   /* an animated GIF of frames (then png is their contact sheet) */
 	char *alt;
+	/* for the PDF report: the drawing (frames: one per frame), w x h points */
+	struct _cairo_surface **rec;
+	size_t nrec;
+	double w, h;
 } nb_figref;
 
 typedef struct nb_cellres {
@@ -68,6 +72,9 @@ void nb_run_release(nb_run *r);
 
 /* report_md.c: the markdown report of a run. */
 void nb_report_md(const nb_run *r, nb_buf *out);
+/* report_pdf.c: the PDF report of a run, written to path (via a temporary
+ * file).  0, or -1 with e set. */
+int nb_report_pdf(const nb_run *r, const char *path, nb_err *e);
 /* npy.c: write the state as .npy files and state.json into dir. */
 int nb_save_state(const nb_state *s, const char *dir, nb_err *e);
 /* Encode one array as NumPy .npy (format 1.0, C order). */

@@ -161,7 +161,57 @@ if [ -n "${PNGDIFF:-}" ]; then
 	done
 fi
 
-# Every notebook that ships with nbrun runs, and passes its checks.
+# The PDF report, read back with poppler's tools.
+check() { # name condition-command...
+	name=$1; shift
+	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; fail=$((fail + 1)); fi
+}
+# every font embedded: pdffonts' "emb" column says yes on every font line
+fonts_embedded() {
+	pdffonts "$1" > "$TMP/fonts" 2>&1 && [ "$(tail -n +3 "$TMP/fonts" | wc -l)" -gt 0 ] &&
+		! tail -n +3 "$TMP/fonts" | awk '{ if ($(NF-4) != "yes") bad = 1 } END { exit !bad }'
+}
+# no raster image in the file
+no_images() { [ "$(pdfimages -list "$1" | tail -n +3 | wc -l)" = 0 ]; }
+# every word inside the text block horizontally (pdftotext -bbox: page width and word boxes)
+inside_margins() { # pdf margin-points
+	pdftotext -bbox "$1" - | awk -v m="$2" '
+		/<page / { match($0, /width="[0-9.]*"/); w = substr($0, RSTART + 7, RLENGTH - 8) }
+		/<word / { match($0, /xMin="[0-9.]*"/); x0 = substr($0, RSTART + 6, RLENGTH - 7)
+			   match($0, /xMax="[0-9.]*"/); x1 = substr($0, RSTART + 6, RLENGTH - 7)
+			   if (x0 + 0 < m - 1 || x1 + 0 > w - m + 1) { print "outside the margins:", $0; bad = 1 } }
+		END { exit bad }'
+}
+if command -v pdftotext > /dev/null; then
+	pdf="$TMP/r1/0008-report/report.pdf"
+	( cd "$HERE/.." && "$NBRUN" -q -o "$TMP/r1" tests/e2e/0008-report.yaml && "$NBRUN" -q -o "$TMP/r2" tests/e2e/0008-report.yaml ) 2>/dev/null
+	pdftotext -layout "$pdf" "$TMP/report.txt"
+	for want in "The PDF report" "Contents" "Math and tables" "strong words" "first bullet" \
+		    "A quoted remark" "sample count" "keeps its indentation" "w = 0.5, sum of x = 5.500000000000001" \
+		    "Figure 1. A straight line through the origin" "Date: 2026-01-15"; do
+		check "report.pdf of e2e/0008-report shows '$want'" grep -q -F -- "$want" "$TMP/report.txt"
+	done
+	check "report.pdf: two runs give the same bytes" cmp -s "$pdf" "$TMP/r2/0008-report/report.pdf"
+	check "report.pdf: every font embedded" fonts_embedded "$pdf"
+	check "report.pdf: a line plot is vector graphics, not an image" no_images "$pdf"
+	check "report.pdf: letter paper, title, authors and the notebook's date as metadata" \
+		sh -c "pdfinfo '$pdf' | grep -q 'Page size: *612 x 792' && pdfinfo '$pdf' | grep -q 'Title: *The PDF report' &&
+		       pdfinfo '$pdf' | grep -q 'Author: *Ada Lovelace, Alan Turing' && pdfinfo '$pdf' | grep -q 'CreationDate: .*2026'"
+	check "report.pdf: an outline entry per heading" sh -c "[ \$(grep -a -c '/Title (' '$pdf') -ge 4 ]"
+	check "report.pdf: nothing runs into the 25 mm margins" inside_margins "$pdf" 70.87
+	# a failed check is shown in place, and the report says where the run stopped
+	pdftotext "$TMP/out-e2e-0002-failed-check/0002-failed-check/report.pdf" "$TMP/failed.txt" 2>/dev/null
+	check "report.pdf of a failed run shows the error" grep -q "Error in cell" "$TMP/failed.txt"
+	# without a date in the notebook, SOURCE_DATE_EPOCH gives it (86400 s = 1970-01-02)
+	( cd "$HERE/.." && SOURCE_DATE_EPOCH=86400 "$NBRUN" -q -o "$TMP/sde" tests/e2e/0001-basics.yaml ) 2>/dev/null
+	check "report.pdf: SOURCE_DATE_EPOCH dates a notebook without a date" \
+		sh -c "pdftotext '$TMP/sde/0001-basics/report.pdf' - | grep -q 'Date: 1970-01-02'"
+else
+	echo "note: poppler-utils not installed; skipping the PDF report checks"
+fi
+
+# Every notebook that ships with nbrun runs, and passes its checks; its PDF report keeps
+# every line inside the margins.
 for f in "$HERE"/../notebooks/*.yaml; do
 	name=$(basename "$f" .yaml)
 	( cd "$HERE/.." && "$NBRUN" -q -o "$TMP/nb" "notebooks/$name.yaml" ) > /dev/null 2> "$TMP/stderr"
@@ -171,7 +221,14 @@ for f in "$HERE"/../notebooks/*.yaml; do
 	else
 		echo "FAIL: notebooks/$name.yaml: exit $rc"; head -20 "$TMP/stderr"; fail=$((fail + 1))
 	fi
+	if command -v pdftotext > /dev/null; then
+		check "notebooks/$name: report.pdf keeps inside the 20 mm margins" inside_margins "$TMP/nb/$name/report.pdf" 56.69
+	fi
 done
+if command -v pdftotext > /dev/null; then
+	check "notebooks/intro_gradients: report.pdf shows the optimum" \
+		sh -c "pdftotext '$TMP/nb/intro_gradients/report.pdf' - | grep -q -x 'Optimal value of b: -3.235905316463203'"
+fi
 
 # The complete example in docs/format.md is tests/e2e/0003-format-example.yaml.
 awk '/^## A complete example/{f=1} f&&/^```yaml/{p=1;next} p&&/^```/{exit} p' "$HERE/../docs/format.md" > "$TMP/doc-example.yaml"
