@@ -148,6 +148,50 @@ START_TEST(math_layout)
 	pl_tl_free(t);
 	free(t);
 	g_object_unref(pc);
+	pc = pango_cairo_create_context(cr);
+	pango_cairo_context_set_resolution(pc, 72);
+	/* display style (the PDF report): a larger sum with its limits centred below and above */
+	t = pl_tl_math(pc, "\\sum_{i=1}^{n} x_i", 10, "DejaVu Serif", 1);
+	ck_assert_str_eq(t->p[0].text, "∑");
+	ck_assert(t->p[0].size > 14);
+	const pl_piece *op = &t->p[0], *hi = NULL, *lo = NULL;
+	for (size_t k = 1; k < t->np; k++) {
+		if (!strcmp(t->p[k].text, "n"))
+			hi = &t->p[k];
+		if (!strcmp(t->p[k].text, "i") && !lo)
+			lo = &t->p[k];
+	}
+	ck_assert(hi && lo);
+	ck_assert(hi->y > 8 && lo->y < -5);           /* above the operator's top, below its bottom */
+	ck_assert(hi->x > op->x && hi->x < op->x + 10); /* over the operator, not beside it */
+	ck_assert_ptr_eq(t->family, "DejaVu Serif");
+	pl_tl_free(t);
+	free(t);
+	/* text style keeps the limits as scripts beside the sum */
+	t = pl_tl_math(pc, "\\sum_{i=1}^{n} x_i", 10, NULL, 0);
+	ck_assert(t->p[0].size == 10);
+	ck_assert(t->p[1].x > t->p[0].x + 5);
+	pl_tl_free(t);
+	free(t);
+	/* \left( ... \right) grow round a fraction; a plain (x) keeps its size */
+	t = pl_tl_math(pc, "\\left(\\frac{a}{b}\\right)", 10, NULL, 1);
+	ck_assert_str_eq(t->p[0].text, "(");
+	ck_assert_str_eq(t->p[t->np - 1].text, ")");
+	ck_assert(t->p[0].size > 13 && t->p[t->np - 1].size == t->p[0].size);
+	pl_tl_free(t);
+	free(t);
+	t = pl_tl_math(pc, "\\left(x\\right)", 10, NULL, 1);
+	ck_assert(t->p[0].size == 10);
+	pl_tl_free(t);
+	free(t);
+	/* TeX spacing: a binary minus is spaced, a unary one is not; none round = in a script */
+	t = pl_tl_math(pc, "-a - b", 10, NULL, 0);
+	ck_assert_uint_eq(t->np, 4);
+	double gap_unary = t->p[1].x - t->p[0].x, gap_binary = t->p[3].x - t->p[2].x;
+	ck_assert(gap_binary > gap_unary + 2);
+	pl_tl_free(t);
+	free(t);
+	g_object_unref(pc);
 	cairo_destroy(cr);
 	cairo_surface_destroy(sf);
 }
