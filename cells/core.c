@@ -76,6 +76,16 @@ static int k_check(nb_call *c)
 	double atol = nb_arg_num(c, "atol"), rtol = nb_arg_num(c, "rtol");
 	int equal_nan = nb_arg_bool(c, "equal_nan");
 	const char *what = nb_arg_given(c, "label") ? nb_arg_str(c, "label") : NULL;
+	const nb_value *when = nb_arg(c, "when");
+	if (when) {
+		int on = when->size > 0;
+		for (size_t i = 0; i < when->size; i++)
+			on = on && nb_get_f64(when, i) != 0;
+		if (!on) {
+			nb_printf(c, "check skipped: %s ('when' is false)\n", what ? what : "the value");
+			return 0;
+		}
+	}
 	if (!(atol >= 0) || !(rtol >= 0))
 		return nb_fail(c, atol >= 0 ? "rtol" : "atol", "tolerances must be non-negative numbers");
 	int same_shape = a->ndim == x->ndim && !memcmp(a->shape, x->shape, (size_t)a->ndim * sizeof(size_t));
@@ -161,6 +171,8 @@ static const nb_param check_params[] = {
 	{"rtol", NB_P_NUMBER, "1e-7", "relative tolerance, times |expected|", NULL},
 	{"equal_nan", NB_P_BOOL, "false", "whether nan equals nan", NULL},
 	{"label", NB_P_STRING, NB_OPTIONAL, "what is checked, for the report and messages", NULL},
+	{"when", NB_P_ARRAY, NB_OPTIONAL,
+	 "check only when this is true (a reference that holds for one configuration of the notebook's params)", NULL},
 	{NULL}};
 
 const nb_kernel nb_k_core_check = {

@@ -288,11 +288,11 @@ static int k_linear_net(nb_call *c)
 		nb_unref(sv);
 	}
 	nb_value *losses = vec(T, &e), *risks = losses ? vec(T, &e) : NULL, *mse = risks ? mat(T, d, &e) : NULL;
-	nb_value *norms = mse ? mat(T, 4, &e) : NULL;
+	nb_value *norms = mse ? mat(T, 4, &e) : NULL, *gnorms = norms ? mat(T, 2, &e) : NULL;
 	double *w = nb_xmalloc(d * sizeof *w), *Gw = nb_xmalloc(d * sizeof *Gw), *gvec = nb_xmalloc(d * sizeof *gvec);
 	double *u = nb_xmalloc(h * sizeof *u), *pred = nb_xmalloc(n * sizeof *pred);
 	int rc = -1;
-	if (!norms) {
+	if (!gnorms) {
 		nb_fail_err(c, "iterations", &e);
 		goto out;
 	}
@@ -333,12 +333,17 @@ static int k_linear_net(nb_call *c)
 		}
 		for (size_t a = 0; a < d; a++)
 			w[a] = 0;
-		/* one pass over the hidden units: step both layers, accumulate the new w and the norms */
-		double n1a = 0, n1b = 0, n2 = 0;
+		/* one pass over the hidden units: step both layers, accumulate the new w and the norms;
+		 * the gradients' norms: |dL/dW1| = |W2| |g| (an outer product), |dL/dW2| = |W1 g| */
+		double n1a = 0, n1b = 0, n2 = 0, w2sq = 0, g2sq = 0, gg = 0;
+		for (size_t a = 0; a < d; a++)
+			gg += gvec[a] * gvec[a];
 		for (size_t k = 0; k < h; k++) {
 			double *row = W1 + k * d, uk = 0;
 			for (size_t a = 0; a < d; a++)
 				uk += row[a] * gvec[a];
+			w2sq += W2[k] * W2[k];
+			g2sq += uk * uk;
 			double s1 = lr1 * W2[k];
 			double w2 = W2[k] - lr2 * uk;
 			W2[k] = w2;
@@ -363,6 +368,8 @@ static int k_linear_net(nb_call *c)
 		nr[1] = sqrt(n1a);
 		nr[2] = sqrt(n1b);
 		nr[3] = sqrt(n2);
+		nb_f64p(gnorms)[2 * t] = sqrt(w2sq * gg);
+		nb_f64p(gnorms)[2 * t + 1] = sqrt(g2sq);
 		double risk = r0;
 		for (size_t a = 0; a < d; a++) {
 			double acc = 0;
@@ -391,13 +398,15 @@ static int k_linear_net(nb_call *c)
 	nb_out(c, 3, norms);
 	nb_out(c, 4, W1v);
 	nb_out(c, 5, W2v);
-	losses = risks = mse = norms = NULL;
+	nb_out(c, 6, gnorms);
+	losses = risks = mse = norms = gnorms = NULL;
 	rc = 0;
 out:
 	nb_unref(losses);
 	nb_unref(risks);
 	nb_unref(mse);
 	nb_unref(norms);
+	nb_unref(gnorms);
 	free(W1);
 	free(W2);
 	free(G);
@@ -430,7 +439,8 @@ static const nb_output linear_net_outs[] = {
 	{"losses", "training loss before each step"}, {"risks", "test risk after each step"},
 	{"mse_weights", "((W1ᵀW2ᵀ - beta)/beta)² after each step (iterations×d)"},
 	{"weight_norms", "norms of W1, W1[:, :p], W1[:, p:], W2 after each step (iterations×4)"},
-	{"W1", "the final first layer"}, {"W2", "the final second layer"}, {NULL}};
+	{"W1", "the final first layer"}, {"W2", "the final second layer"},
+	{"grad_norms", "norms of the gradients of W1 and W2 at each step (iterations×2)"}, {NULL}};
 
 const nb_kernel nb_k_models_linear_net = {
 	"models.linear_net", "train a two-layer linear network by gradient descent, recording loss, risk and weights",
@@ -439,7 +449,7 @@ const nb_kernel nb_k_models_linear_net = {
 	"descent with a learning rate per layer, in float64. The test risk uses the test set's d×d sufficient "
 	"statistics, so each step costs O(h·d + d²) however large the test set.",
 	"- linear_net: {X: Xs, y: ys, Xt: Xt, yt: yt, beta: beta, hidden: 50, iterations: 100000}\n"
-	"  out: [losses, risks, mse_weights, weight_norms, W1, W2]\n"};
+	"  out: [losses, risks, mse_weights, weight_norms, W1, W2, grad_norms]\n"};
 
 /* ------------------------------------------------- the (u, z) dynamics */
 

@@ -1257,6 +1257,41 @@ static nb_value *f_cast(ev *E, args *a, const char *name)
 	return nb_i64(v->dtype == NB_F64 ? (int64_t)trunc(d) : nb_get_i64(v, 0));
 }
 
+/* x.astype("int"): a copy converted to int64, float64 or bool (numpy's names). */
+static nb_value *f_astype(ev *E, args *a, const char *name)
+{
+	(void)name;
+	const nb_value *v = a->pos[0], *t = a->pos[1];
+	if (!nb_is_array(v))
+		return errat(E, a->posx[0], "astype() needs an array");
+	if (t->kind != NB_STR)
+		return errat(E, a->posx[1], "astype() takes the dtype as a string: \"int\", \"float\" or \"bool\"");
+	nb_dtype dt;
+	if (!strcmp(t->str, "int") || !strcmp(t->str, "int64"))
+		dt = NB_I64;
+	else if (!strcmp(t->str, "float") || !strcmp(t->str, "float64"))
+		dt = NB_F64;
+	else if (!strcmp(t->str, "bool"))
+		dt = NB_BOOL;
+	else
+		return errat(E, a->posx[1], "astype(): unknown dtype '%s' (int, float or bool)", t->str);
+	if (dt == NB_I64 && v->dtype == NB_F64)
+		for (size_t i = 0; i < v->size; i++) {
+			double d = nb_get_f64(v, i);
+			if (!(d > -9.2e18 && d < 9.2e18))
+				return errat(E, a->posx[0], "astype(\"int\"): %s has no integer value",
+					     isnan(d) ? "nan" : isinf(d) ? "infinity" : "a number this large");
+		}
+	nb_err e = NB_ERR_INIT;
+	nb_value *r = nb_astype(v, dt, &e);
+	if (!r) {
+		nb_value *x = errat(E, a->posx[0], "%s", e.msg);
+		nb_err_clear(&e);
+		return x;
+	}
+	return r;
+}
+
 static nb_value *f_len(ev *E, args *a, const char *name)
 {
 	(void)name;
@@ -1582,6 +1617,7 @@ static const fndef fns[] = {
 	{"around", f_round, 0, 1, 2, "decimals", "(a, decimals=0)", "round half to even"},
 	{"array", f_cast, 0, 1, 1, "", "(x)", "the value as an array"},
 	{"asarray", f_cast, 0, 1, 1, "", "(x)", "the value as an array"},
+	{"astype", f_astype, 0, 2, 2, "", "(x, dtype)", "x converted to \"int\" (truncating), \"float\" or \"bool\"; also x.astype(\"int\")"},
 	{"bool", f_cast, 0, 1, 1, "", "(x)", "a number as a boolean"},
 	{"broadcast_to", f_broadcast_to, 0, 2, 2, "shape", "(a, shape)", "repeat a along broadcast axes"},
 	U1("cbrt", NB_CBRT, "cube root"),
@@ -1724,7 +1760,7 @@ const nb_fninfo *nb_expr_functions(size_t *n)
 /* Methods x.f(...) that map to f(x, ...). */
 static int is_method(const char *name)
 {
-	static const char *const m[] = {"all", "any", "argmax", "argmin", "clip", "cumprod", "cumsum", "dot",
+	static const char *const m[] = {"all", "any", "argmax", "astype", "argmin", "clip", "cumprod", "cumsum", "dot",
 					"flatten", "max", "mean", "min", "prod", "ravel", "repeat", "reshape",
 					"round", "squeeze", "std", "sum", "trace", "transpose", "var"};
 	for (size_t i = 0; i < NB_ARRAY_LEN(m); i++)
