@@ -2166,8 +2166,19 @@ static void draw_quiver(ctx *c, const pl_axes *a, const artist *r)
 			dy = len * sin(ang);
 		}
 		double L = hypot(dx, dy);
-		if (L < 1e-9)
+		if (L < sw) {
+			/* shorter than one shaft width (minlength): a hexagonal dot one shaft width across,
+			 * centred on the point, as matplotlib draws */
+			for (int k = 0; k < 6; k++) {
+				double th = k * M_PI / 3;
+				if (k == 0)
+					cairo_move_to(cr, X0 + sw / 2 * cos(th), Y0 - sw / 2 * sin(th));
+				else
+					cairo_line_to(cr, X0 + sw / 2 * cos(th), Y0 - sw / 2 * sin(th));
+			}
+			cairo_close_path(cr);
 			continue;
+		}
 		arrow_path(cr, X0, Y0, atan2(dy, dx), L, sw, r->pivot);
 	}
 	set_color(cr, r->color, r->st.alpha);
