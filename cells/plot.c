@@ -1422,7 +1422,7 @@ static int k_figure(nb_call *c)
 		pl_figure *f = NULL;
 		int rc = build_figure(c, w, h, dpi, rows, cols, nax, &f);
 		if (rc == 0)
-			rc = nb_figure(c, f, NULL, st ? st->str : NULL);
+			return nb_figure(c, f, NULL, st ? st->str : NULL); /* takes f */
 		pl_figure_free(f);
 		return rc;
 	}

@@ -221,7 +221,9 @@ const char *nb_call_cell(nb_call *c);
  * Figures.  nb_call_figsize() gives the notebook's default size (inches)
  * and dpi.  nb_figure() writes f in the notebook's formats as
  * figures/<cell label>[-<suffix>].{png,pdf,svg} and lists it in the report
- * after the cell's output; the caller still frees f.  -1 on a write error.
+ * after the cell's output.  It takes f (and frees it, perhaps later: the
+ * files may be written by a background thread).  -1 on an error it can see
+ * at once.
  */
 struct pl_figure;
 void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi);

@@ -15,6 +15,7 @@
 #include <cairo.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <png.h>
 #include <gif_lib.h>
 #include <stdio.h>
@@ -685,17 +686,25 @@ typedef struct pl_cmap_data {
 extern const pl_cmap_data pl_cmap_tables[];
 extern const size_t pl_cmap_ntables;
 
+/* The named maps, made once (figures may be drawn on another thread). */
+static pl_cmap named_maps[64];
+static pthread_once_t named_once = PTHREAD_ONCE_INIT;
+
+static void make_named_maps(void)
+{
+	for (size_t i = 0; i < pl_cmap_ntables && i < 64; i++) {
+		named_maps[i].rgb = pl_cmap_tables[i].rgb;
+		named_maps[i].listed = NULL;
+		named_maps[i].n = 256;
+	}
+}
+
 const pl_cmap *pl_cmap_named(const char *name)
 {
-	static pl_cmap maps[64];
-	for (size_t i = 0; i < pl_cmap_ntables && i < 64; i++) {
-		if (strcmp(pl_cmap_tables[i].name, name))
-			continue;
-		maps[i].rgb = pl_cmap_tables[i].rgb;
-		maps[i].listed = NULL;
-		maps[i].n = 256;
-		return &maps[i];
-	}
+	pthread_once(&named_once, make_named_maps);
+	for (size_t i = 0; i < pl_cmap_ntables && i < 64; i++)
+		if (!strcmp(pl_cmap_tables[i].name, name))
+			return &named_maps[i];
 	return NULL;
 }
 
@@ -3975,8 +3984,11 @@ static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
 }
 
 /* PNG through libpng: opaque RGB (the figure background is white), the
- * resolution recorded as matplotlib records it, zlib level PNG_ZLEVEL. */
-#define PNG_ZLEVEL 6
+ * resolution recorded as matplotlib records it.  One filter (each row
+ * against the row above) and zlib level 3 instead of libpng's per-row filter
+ * search at level 6: half the time, files about 10% larger (measured on
+ * the shipped notebooks' figures). */
+#define PNG_ZLEVEL 3
 
 static int png_save(cairo_surface_t *img, const char *path, double dpi)
 {
@@ -4000,6 +4012,7 @@ static int png_save(cairo_surface_t *img, const char *path, double dpi)
 	png_uint_32 ppm = (png_uint_32)lrint(dpi / 0.0254);
 	png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
 	png_set_compression_level(png, PNG_ZLEVEL);
+	png_set_filter(png, 0, PNG_FILTER_UP);
 	png_write_info(png, info);
 	for (int y = 0; y < h; y++) {
 		const uint32_t *src = (const uint32_t *)(data + (size_t)y * (size_t)stride);

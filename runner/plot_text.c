@@ -241,24 +241,24 @@ static int utf8_len(unsigned char c)
 	return c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
 }
 
-/* The delimiter after \left or \right: its glyph, or "" for the null delimiter '.'. */
-static const char *delimiter_glyph(mp *P)
+/* The delimiter after \left or \right: its glyph (one character is copied to buf), or "" for
+ * the null delimiter '.'. */
+static const char *delimiter_glyph(mp *P, char buf[8])
 {
 	skip_spaces(P);
 	if (P->i >= P->n)
 		return "";
 	char c = P->s[P->i];
 	if (c != '\\') {
-		static char one[5];
 		int len = utf8_len((unsigned char)c);
 		if (P->i + (size_t)len > P->n)
 			len = (int)(P->n - P->i);
 		P->i += (size_t)len;
 		if (c == '.')
 			return "";
-		memcpy(one, P->s + P->i - len, (size_t)len);
-		one[len] = '\0';
-		return one;
+		memcpy(buf, P->s + P->i - len, (size_t)len);
+		buf[len] = '\0';
+		return buf;
 	}
 	size_t start = ++P->i;
 	if (P->i < P->n && !isalpha((unsigned char)P->s[P->i]))
@@ -298,19 +298,16 @@ static pl_tl grown_delimiter(mp *P, const char *g, double size, double asc, doub
 /* \left<delim> ... \right<delim>: the delimiters grow to the height of what they enclose. */
 static pl_tl parse_left(mp *P, double size, int style)
 {
-	const char *open = delimiter_glyph(P);
-	char lg[8];
-	snprintf(lg, sizeof lg, "%s", open);
+	char lb[8], rb[8];
+	const char *lg = delimiter_glyph(P, lb);
 	P->lefts++;
 	pl_tl inner = parse_list(P, size, style, 0);
 	P->lefts--;
-	const char *close = "";
+	const char *rg = "";
 	if (P->i + 6 <= P->n && !strncmp(P->s + P->i, "\\right", 6)) {
 		P->i += 6;
-		close = delimiter_glyph(P);
+		rg = delimiter_glyph(P, rb);
 	}
-	char rg[8];
-	snprintf(rg, sizeof rg, "%s", close);
 	double ia = inner.ascent, id = inner.descent, iw = inner.width;
 	pl_tl out = {0};
 	pl_tl l = grown_delimiter(P, lg, size, ia, id);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -665,25 +666,133 @@ void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi)
 	*dpi = c->run->nb->dpi;
 }
 
+/* ------------------------------------------------- the figure writer */
+
 /*
- * Write a file under a temporary name beside path, then rename it: either a
- * figure (write(f, tmp)) or an image (pl_save_png(img, tmp, dpi)).  A failure
- * removes the temporary file and is reported on the cell.
+ * Figure files are written by one background thread while the cells go on
+ * and the reports are laid out: on two cores that hides most of the time
+ * PNG and PDF encoding takes.  The queue keeps the order, and every file's
+ * bytes depend only on its figure, so the outputs stay the same.  SVG files
+ * are written at once instead: cairo numbers SVG elements with a counter
+ * shared by the whole process, which a second thread would disturb.
  */
-static int write_via_tmp(nb_call *c, const char *path, int (*write)(pl_figure *, const char *), pl_figure *f,
-			 cairo_surface_t *img, double dpi)
+typedef struct fig_job {
+	pl_figure *f;
+	char *path[2];
+	int (*write[2])(pl_figure *, const char *);
+	struct fig_job *next;
+} fig_job;
+
+struct nb_writer {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	fig_job *head, *tail;
+	int closing;
+	nb_buf errors;       /* one "cannot write ..." line per failure */
+};
+
+/* Write one file under a temporary name and rename it; -1 with errno. */
+static int write_file_via_tmp(const char *path, int (*write)(pl_figure *, const char *), pl_figure *f,
+			      cairo_surface_t *img, double dpi)
 {
 	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
 	int rc = write ? write(f, tmp) : pl_save_png(img, tmp, dpi);
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = -1;
-	if (rc < 0) {
-		int e = errno;
+	int e = errno;
+	if (rc < 0)
 		remove(tmp);
-		nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(e));
-	}
 	free(tmp);
+	errno = e;
 	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	struct nb_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->head && !w->closing)
+			pthread_cond_wait(&w->cv, &w->mu);
+		fig_job *j = w->head;
+		if (!j)
+			break;
+		w->head = j->next;
+		if (!w->head)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		nb_buf err = NB_BUF_INIT;
+		for (int k = 0; k < 2 && j->path[k]; k++)
+			if (write_file_via_tmp(j->path[k], j->write[k], j->f, NULL, 0) < 0)
+				nb_buf_printf(&err, "cannot write '%s': %s\n", j->path[k], strerror(errno));
+		pl_figure_free(j->f);
+		free(j->path[0]);
+		free(j->path[1]);
+		free(j);
+		pthread_mutex_lock(&w->mu);
+		if (err.len)
+			nb_buf_add(&w->errors, err.s, err.len);
+		nb_buf_release(&err);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static int writer_submit(nb_run *r, fig_job *j)
+{
+	struct nb_writer *w = r->writer;
+	if (!w) {
+		w = nb_xcalloc(1, sizeof *w);
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->cv, NULL);
+		if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+			pthread_cond_destroy(&w->cv);
+			pthread_mutex_destroy(&w->mu);
+			free(w);
+			return -1; /* no thread: the caller writes the files itself */
+		}
+		r->writer = w;
+	}
+	pthread_mutex_lock(&w->mu);
+	if (w->tail)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+int nb_run_wait_writer(nb_run *r, nb_buf *errors)
+{
+	struct nb_writer *w = r->writer;
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	w->closing = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	int failed = w->errors.len > 0;
+	if (errors && w->errors.len)
+		nb_buf_add(errors, w->errors.s, w->errors.len);
+	nb_buf_release(&w->errors);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	r->writer = NULL;
+	return failed ? -1 : 0;
+}
+
+/* Write a file now, reporting a failure on the cell. */
+static int write_via_tmp(nb_call *c, const char *path, int (*write)(pl_figure *, const char *), pl_figure *f,
+			 cairo_surface_t *img, double dpi)
+{
+	if (write_file_via_tmp(path, write, f, img, dpi) == 0)
+		return 0;
+	return nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(errno));
 }
 
 int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *alt)
@@ -695,6 +804,7 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	for (size_t i = 0; i < res->nfigs; i++)
 		if (!strcmp(res->figs[i].name, name)) {
 			free(name);
+			pl_figure_free(f);
 			return nb_fail(c, NULL, "the cell draws two figures named '%s'", res->figs[i].name);
 		}
 	res->figs = nb_xrealloc(res->figs, (res->nfigs + 1) * sizeof *res->figs);
@@ -702,43 +812,55 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	memset(fr, 0, sizeof *fr);
 	fr->name = name;
 	fr->alt = nb_xstrdup(alt && *alt ? alt : name);
-	if (!r->dir)
-		return 0; /* a run without an output folder (tests): nothing to write */
+	if (!r->dir) { /* a run without an output folder (tests): nothing to write */
+		pl_figure_free(f);
+		return 0;
+	}
 	char *dir = nb_xasprintf("%s/figures", r->dir);
-	if (nb_mkdirs(dir) < 0) {
-		int rc = nb_fail(c, NULL, "cannot create '%s': %s", dir, strerror(errno));
-		free(dir);
-		return rc;
-	}
-	static const struct {
-		unsigned bit;
-		const char *ext;
-		int (*write)(pl_figure *, const char *);
-	} outs[] = {{NB_FMT_PNG, "png", pl_write_png}, {NB_FMT_SVG, "svg", pl_write_svg}, {NB_FMT_PDF, "pdf", pl_write_pdf}};
-	for (size_t k = 0; k < 3; k++) {
-		if (!(fmts & outs[k].bit))
-			continue;
-		char *rel = nb_xasprintf("figures/%s.%s", name, outs[k].ext);
-		char *path = nb_xasprintf("%s/%s", r->dir, rel);
-		int rc = write_via_tmp(c, path, outs[k].write, f, NULL, 0);
-		free(path);
-		if (rc < 0) {
-			free(rel);
-			free(dir);
-			return -1;
-		}
-		if (outs[k].bit == NB_FMT_PNG)
-			fr->png = rel;
-		else if (outs[k].bit == NB_FMT_SVG)
-			fr->svg = rel;
-		else
-			fr->pdf = rel;
-	}
+	int mk = nb_mkdirs(dir);
 	free(dir);
+	if (mk < 0) {
+		pl_figure_free(f);
+		return nb_fail(c, NULL, "cannot create '%s/figures': %s", r->dir, strerror(errno));
+	}
+	/* the drawing for the PDF report, recorded before the files are written */
 	fr->rec = nb_xmalloc(sizeof *fr->rec);
 	fr->rec[0] = pl_figure_record(f, &fr->w, &fr->h);
 	fr->nrec = 1;
-	return 0;
+	if (fmts & NB_FMT_PNG)
+		fr->png = nb_xasprintf("figures/%s.png", name);
+	if (fmts & NB_FMT_SVG)
+		fr->svg = nb_xasprintf("figures/%s.svg", name);
+	if (fmts & NB_FMT_PDF)
+		fr->pdf = nb_xasprintf("figures/%s.pdf", name);
+	fig_job *j = nb_xcalloc(1, sizeof *j);
+	j->f = f;
+	int n = 0;
+	if (fr->png) {
+		j->path[n] = nb_xasprintf("%s/%s", r->dir, fr->png);
+		j->write[n++] = pl_write_png;
+	}
+	if (fr->pdf) {
+		j->path[n] = nb_xasprintf("%s/%s", r->dir, fr->pdf);
+		j->write[n++] = pl_write_pdf;
+	}
+	int rc = 0;
+	if (fr->svg) {
+		char *path = nb_xasprintf("%s/%s", r->dir, fr->svg);
+		rc = write_via_tmp(c, path, pl_write_svg, f, NULL, 0);
+		free(path);
+	}
+	if (rc == 0 && n > 0 && !fr->svg && writer_submit(r, j) == 0)
+		return 0;
+	/* with SVG (or no thread), every file now, in order */
+	for (int k = 0; k < n; k++) {
+		if (rc == 0)
+			rc = write_via_tmp(c, j->path[k], j->write[k], f, NULL, 0);
+		free(j->path[k]);
+	}
+	free(j);
+	pl_figure_free(f);
+	return rc;
 }
 
 /* --------------------------------------------------------------- frames */
@@ -1010,6 +1132,7 @@ int nb_run_cells(nb_run *r)
 
 void nb_run_release(nb_run *r)
 {
+	nb_run_wait_writer(r, NULL);
 	for (size_t i = 0; i < r->nb->ncells; i++) {
 		nb_buf_release(&r->res[i].text);
 		nb_err_clear(&r->res[i].err);
@@ -1063,6 +1186,17 @@ int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts)
 		rc = rc ? rc : 1;
 	}
 	free(pdf);
+	/* the figure files written in the background */
+	nb_buf werr = NB_BUF_INIT;
+	if (nb_run_wait_writer(&r, &werr) < 0) {
+		for (char *line = werr.s; line && *line;) {
+			char *nl = strchr(line, '\n');
+			fprintf(stderr, "nbrun: error: %.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line);
+			line = nl ? nl + 1 : NULL;
+		}
+		rc = 2;
+	}
+	nb_buf_release(&werr);
 	if (opts->save_state) {
 		char *sdir = nb_xasprintf("%s/state", r.dir);
 		nb_err e = NB_ERR_INIT;

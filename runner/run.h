@@ -56,6 +56,7 @@ typedef struct nb_run {
 	size_t current;           /* index of the running cell */
 	nb_rng rng;               /* the notebook's random stream, seeded with 0 until a seed cell runs */
 	double last_progress;
+	struct nb_writer *writer; /* the thread writing figure files, once a figure is drawn */
 } nb_run;
 
 /*
@@ -69,6 +70,9 @@ int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts);
 void nb_run_init(nb_run *r, nb_notebook *nb, const nb_runopts *opts);
 int nb_run_cells(nb_run *r);   /* 0, or 1 on the first failure */
 void nb_run_release(nb_run *r);
+/* Wait until every figure file is written; -1 when some could not be (the
+ * messages, one per line, are appended to errors). */
+int nb_run_wait_writer(nb_run *r, nb_buf *errors);
 
 /* report_md.c: the markdown report of a run. */
 void nb_report_md(const nb_run *r, nb_buf *out);

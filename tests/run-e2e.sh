@@ -117,6 +117,11 @@ if [ "$(id -u)" != 0 ]; then
 	expect readonly-output 2 "cannot create the output folder" "$NBRUN" -q -o "$TMP/ro" "$HERE/e2e/0001-basics.yaml"
 fi
 
+# A figure file that cannot be written (a folder in its place) is an error with exit status 2,
+# also when the background writer finds it.
+mkdir -p "$TMP/blocked/0008-report/figures/line.png"
+expect figure-unwritable 2 "nbrun: error: cannot write '$TMP/blocked/0008-report/figures/line.png': Is a directory" \
+	"$NBRUN" -q -o "$TMP/blocked" "$HERE/e2e/0008-report.yaml"
 # A failed run must not corrupt a report written before: rerun a failing notebook
 # over an existing output folder and check that only complete files are there.
 "$NBRUN" -q -o "$TMP/keep" "$HERE/e2e/0001-basics.yaml" 2>/dev/null
