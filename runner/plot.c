@@ -1802,26 +1802,6 @@ static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 
 /* ---- filled contours: each quad clipped to the band, one fill per band */
 
-typedef struct vpt {
-	double x, y, z;
-} vpt;
-
-static size_t clip_poly(const vpt *in, size_t n, vpt *out, double L, int keep_above)
-{
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		const vpt *p = &in[i], *q = &in[(i + 1) % n];
-		int pin = keep_above ? p->z >= L : p->z <= L, qin = keep_above ? q->z >= L : q->z <= L;
-		if (pin)
-			out[m++] = *p;
-		if (pin != qin) {
-			double t = (L - p->z) / (q->z - p->z);
-			out[m++] = (vpt){p->x + t * (q->x - p->x), p->y + t * (q->y - p->y), L};
-		}
-	}
-	return m;
-}
-
 static size_t lower_bound(const double *v, size_t n, double x)
 {
 	size_t lo = 0, hi = n;
@@ -1988,6 +1968,194 @@ static void contour_fill(ctx *c, const pl_axes *a, const artist *r)
 	paint_in_box(c, a, img, sc, CAIRO_FILTER_GOOD);
 }
 
+/*
+ * One band's region {lo <= z <= hi} as a single path of closed outlines.
+ * Each cell's piece of the band is its quad clipped by both levels (z linear
+ * along the sides); a side shared by two pieces is traversed once each way,
+ * so those cancel, and what is left joins into the outlines of the region
+ * and its holes, as matplotlib's contour generator produces them: a few
+ * vertices per level crossing instead of a polygon per cell.
+ */
+typedef struct bvert {
+	uint64_t key; /* grid node (tag 0), or a level crossing on a grid edge (tags 1-4) */
+	double x, y;
+} bvert;
+
+typedef struct bpair {
+	uint64_t lo, hi; /* the vertex keys, lo < hi */
+	long count;      /* edges lo->hi minus edges hi->lo */
+	int used;
+	double x0, y0, x1, y1;
+} bpair;
+
+typedef struct bedge {
+	uint64_t u, v;
+	double x0, y0;
+} bedge;
+
+static int bedge_cmp(const void *pa, const void *pb)
+{
+	const bedge *a = pa, *b = pb;
+	return a->u < b->u ? -1 : a->u > b->u ? 1 : a->v < b->v ? -1 : a->v > b->v;
+}
+
+/* The crossing of level L on the grid edge between nodes ia and ib, computed from the
+ * lower-numbered node so that both cells sharing the edge get the same point. */
+static bvert crossing(const artist *r, size_t ia, size_t ib, int vertical, int which, double L)
+{
+	size_t a = ia < ib ? ia : ib, b = ia < ib ? ib : ia;
+	double t = (L - r->z[a]) / (r->z[b] - r->z[a]);
+	bvert v = {((uint64_t)a << 3) | (uint64_t)(1 + 2 * vertical + which), r->x[a] + t * (r->x[b] - r->x[a]),
+		   r->y[a] + t * (r->y[b] - r->y[a])};
+	return v;
+}
+
+/* The piece of cell (i, j) inside the band, its vertices in order (at most 12). */
+static size_t cell_piece(const artist *r, size_t i, size_t j, double lo, double hi, bvert out[12])
+{
+	size_t cols = r->cols;
+	size_t idx[4] = {i * cols + j, i * cols + j + 1, (i + 1) * cols + j + 1, (i + 1) * cols + j};
+	static const int vertical[4] = {0, 1, 0, 1};
+	size_t m = 0;
+	for (int s = 0; s < 4; s++) {
+		size_t p = idx[s], q = idx[(s + 1) & 3];
+		double zp = r->z[p], zq = r->z[q];
+		if (zp >= lo && zp <= hi)
+			out[m++] = (bvert){(uint64_t)p << 3, r->x[p], r->y[p]};
+		int clo = (zp >= lo) != (zq >= lo), chi = (zp <= hi) != (zq <= hi);
+		double tlo = clo ? (lo - zp) / (zq - zp) : 0, thi = chi ? (hi - zp) / (zq - zp) : 0;
+		if (clo && chi && thi < tlo) {
+			out[m++] = crossing(r, p, q, vertical[s], 1, hi);
+			out[m++] = crossing(r, p, q, vertical[s], 0, lo);
+		} else {
+			if (clo)
+				out[m++] = crossing(r, p, q, vertical[s], 0, lo);
+			if (chi)
+				out[m++] = crossing(r, p, q, vertical[s], 1, hi);
+		}
+	}
+	return m;
+}
+
+static size_t pair_slot(const bpair *tab, size_t cap, uint64_t kl, uint64_t kh)
+{
+	uint64_t x = kl * 0x9e3779b97f4a7c15ULL ^ (kh + 0x632be59bd9b4e019ULL);
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 29;
+	size_t h = (size_t)x & (cap - 1);
+	while (tab[h].used && !(tab[h].lo == kl && tab[h].hi == kh))
+		h = (h + 1) & (cap - 1);
+	return h;
+}
+
+static void band_path(cairo_t *cr, const pl_axes *a, const artist *r, const size_t *cells, size_t n, double lo,
+		      double hi)
+{
+	if (!n)
+		return;
+	size_t cap = 64, used = 0;
+	while (cap < n * 8)
+		cap <<= 1;
+	bpair *tab = nb_xcalloc(cap, sizeof *tab);
+	for (size_t q = 0; q < n; q++) {
+		size_t i = cells[q] / (r->cols - 1), j = cells[q] % (r->cols - 1);
+		bvert v[12];
+		size_t m = cell_piece(r, i, j, lo, hi, v);
+		if (m < 2)
+			continue;
+		for (size_t k = 0; k < m; k++) {
+			const bvert *p = &v[k], *w = &v[(k + 1) % m];
+			if (p->key == w->key)
+				continue;
+			int fwd = p->key < w->key;
+			const bvert *L = fwd ? p : w, *H = fwd ? w : p;
+			if ((used + 1) * 2 > cap) { /* keep the table at most half full */
+				size_t ncap = cap * 2;
+				bpair *nt = nb_xcalloc(ncap, sizeof *nt);
+				for (size_t s = 0; s < cap; s++)
+					if (tab[s].used)
+						nt[pair_slot(nt, ncap, tab[s].lo, tab[s].hi)] = tab[s];
+				free(tab);
+				tab = nt;
+				cap = ncap;
+			}
+			size_t h = pair_slot(tab, cap, L->key, H->key);
+			if (!tab[h].used) {
+				tab[h] = (bpair){L->key, H->key, 0, 1, L->x, L->y, H->x, H->y};
+				used++;
+			}
+			tab[h].count += fwd ? 1 : -1;
+		}
+	}
+	/* what is left: the outlines' edges, each from u to v */
+	size_t ne = 0, capE = 64;
+	bedge *e = nb_xmalloc(capE * sizeof *e);
+	for (size_t s = 0; s < cap; s++) {
+		const bpair *p = &tab[s];
+		for (long c = p->count > 0 ? p->count : -p->count; c > 0; c--) {
+			NB_GROW(e, capE, ne + 1);
+			e[ne++] = p->count > 0 ? (bedge){p->lo, p->hi, p->x0, p->y0} : (bedge){p->hi, p->lo, p->x1, p->y1};
+		}
+	}
+	free(tab);
+	qsort(e, ne, sizeof *e, bedge_cmp);
+	char *done = nb_xcalloc(ne ? ne : 1, 1);
+	double *px = nb_xmalloc((ne + 1) * sizeof *px), *py = nb_xmalloc((ne + 1) * sizeof *py);
+	for (size_t s = 0; s < ne; s++) {
+		if (done[s])
+			continue;
+		/* follow the outline from edge s until it closes */
+		size_t np = 0, cur = s;
+		uint64_t first = e[s].u;
+		for (;;) {
+			done[cur] = 1;
+			px[np] = X(a, e[cur].x0);
+			py[np] = Y(a, e[cur].y0);
+			np++;
+			uint64_t next = e[cur].v;
+			if (next == first)
+				break;
+			size_t lo_i = 0, hi_i = ne; /* the first unused edge leaving 'next' */
+			while (lo_i < hi_i) {
+				size_t mid = (lo_i + hi_i) / 2;
+				if (e[mid].u < next)
+					lo_i = mid + 1;
+				else
+					hi_i = mid;
+			}
+			while (lo_i < ne && e[lo_i].u == next && done[lo_i])
+				lo_i++;
+			if (lo_i >= ne || e[lo_i].u != next)
+				break; /* a closed set of edges always continues; stop safely if not */
+			cur = lo_i;
+		}
+		/* drop vertices lying straight between their neighbours (runs along the grid) */
+		size_t k = 0;
+		for (size_t t = 0; t < np; t++) {
+			double ax = k ? px[k - 1] : px[np - 1], ay = k ? py[k - 1] : py[np - 1];
+			double bx = px[(t + 1) % np], by = py[(t + 1) % np];
+			double ux = px[t] - ax, uy = py[t] - ay, wx = bx - px[t], wy = by - py[t];
+			if (k > 0 && fabs(ux * wy - uy * wx) <= 1e-9 * (ux * ux + uy * uy + wx * wx + wy * wy) &&
+			    ux * wx + uy * wy > 0)
+				continue;
+			px[k] = px[t];
+			py[k] = py[t];
+			k++;
+		}
+		if (k < 3)
+			continue;
+		cairo_move_to(cr, px[0], py[0]);
+		for (size_t t = 1; t < k; t++)
+			cairo_line_to(cr, px[t], py[t]);
+		cairo_close_path(cr);
+	}
+	free(done);
+	free(px);
+	free(py);
+	free(e);
+}
+
 static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 {
 	size_t rows = r->rows, cols = r->cols, nl = r->nlev;
@@ -2034,59 +2202,12 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 			cells[start[b] + fill[b]++] = k;
 	double lev0 = r->levels[0], levn = r->levels[nl - 1];
 	cairo_t *cr = c->cr;
-	int xdir, ydir, rect = rectilinear(r, &xdir, &ydir);
 	for (size_t b = 0; b < nb; b++) {
 		double lo = r->levels[b];
 		/* opaque bands reach over the next band, which is painted on top: no seam shows between them */
 		double hi = opaque && b + 2 < nl ? r->levels[b + 2] : r->levels[b + 1];
 		cairo_new_path(cr);
-		/* cells wholly inside the band are joined along their row into one
-		 * polygon (a rectangle on rectilinear grids): far smaller paths */
-		long run_i = -1, run_j0 = 0, run_j1 = -1;
-		for (size_t q = start[b]; q <= start[b + 1]; q++) {
-			size_t k = q < start[b + 1] ? cells[q] : 0, i = k / (cols - 1), j = k % (cols - 1);
-			int full = 0;
-			if (q < start[b + 1]) {
-				double z0 = r->z[i * cols + j], z1 = r->z[i * cols + j + 1], z2 = r->z[(i + 1) * cols + j + 1],
-				       z3 = r->z[(i + 1) * cols + j];
-				full = z0 >= lo && z1 >= lo && z2 >= lo && z3 >= lo && z0 <= hi && z1 <= hi && z2 <= hi && z3 <= hi;
-			}
-			if (run_i >= 0 && (!full || (long)i != run_i || (long)j != run_j1 + 1)) {
-				size_t ri = (size_t)run_i, a0 = (size_t)run_j0, a1 = (size_t)run_j1 + 1;
-				cairo_move_to(cr, X(a, r->x[ri * cols + a0]), Y(a, r->y[ri * cols + a0]));
-				for (size_t jj = rect ? a1 : a0 + 1; jj <= a1; jj++)
-					cairo_line_to(cr, X(a, r->x[ri * cols + jj]), Y(a, r->y[ri * cols + jj]));
-				for (size_t jj = a1 + 1; jj-- > a0;) {
-					if (rect && jj != a1 && jj != a0)
-						continue;
-					cairo_line_to(cr, X(a, r->x[(ri + 1) * cols + jj]), Y(a, r->y[(ri + 1) * cols + jj]));
-				}
-				cairo_close_path(cr);
-				run_i = -1;
-			}
-			if (q == start[b + 1])
-				break;
-			if (full) {
-				if (run_i < 0) {
-					run_i = (long)i;
-					run_j0 = (long)j;
-				}
-				run_j1 = (long)j;
-				continue;
-			}
-			size_t idx[4] = {i * cols + j, i * cols + j + 1, (i + 1) * cols + j + 1, (i + 1) * cols + j};
-			vpt p[4], t1[8], t2[12];
-			for (int v = 0; v < 4; v++)
-				p[v] = (vpt){r->x[idx[v]], r->y[idx[v]], r->z[idx[v]]};
-			size_t n1 = clip_poly(p, 4, t1, lo, 1);
-			size_t n2 = n1 ? clip_poly(t1, n1, t2, hi, 0) : 0;
-			if (n2 < 3)
-				continue;
-			cairo_move_to(cr, X(a, t2[0].x), Y(a, t2[0].y));
-			for (size_t v = 1; v < n2; v++)
-				cairo_line_to(cr, X(a, t2[v].x), Y(a, t2[v].y));
-			cairo_close_path(cr);
-		}
+		band_path(cr, a, r, cells + start[b], start[b + 1] - start[b], lo, hi);
 		double mid = (r->levels[b] + r->levels[b + 1]) / 2;
 		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (mid - lev0) / (levn - lev0) : 0.5);
 		set_color(cr, col, r->st.alpha);
