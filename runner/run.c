@@ -669,27 +669,44 @@ void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi)
 /* ------------------------------------------------- the figure writer */
 
 /*
- * Figure files are written by one background thread while the cells go on
- * and the reports are laid out: on two cores that hides most of the time
- * PNG and PDF encoding takes.  The queue keeps the order, and every file's
- * bytes depend only on its figure, so the outputs stay the same.  SVG files
- * are written at once instead: cairo numbers SVG elements with a counter
- * shared by the whole process, which a second thread would disturb.
+ * Figure files are encoded and written by one background thread while the
+ * cells go on and the reports are laid out: on two cores that hides most of
+ * the time PNG, PDF and GIF encoding takes.  The queue keeps the order, and
+ * every file's bytes depend only on its figure, so the outputs stay the
+ * same.  With SVG among the formats everything is written at once instead:
+ * cairo numbers SVG elements with a counter shared by the whole process,
+ * which a second thread creating surfaces would disturb.
  */
-typedef struct fig_job {
-	pl_figure *f;
+
+/* An animation being written: touched only by whoever runs the jobs. */
+typedef struct anim {
+	char *gif, *gif_tmp, *sheet, *frame_fmt; /* paths; frame_fmt takes the frame number */
+	pl_gif *g;
+	cairo_surface_t *sheet_img;
+	int cols, rows, fw, fh, delay_cs, failed;
+	double dpi;
+} anim;
+
+enum { JOB_FIGURE, JOB_FRAME, JOB_ANIM_END };
+
+typedef struct job {
+	int kind;
+	pl_figure *f;                               /* JOB_FIGURE: the files of f */
 	char *path[2];
 	int (*write[2])(pl_figure *, const char *);
-	struct fig_job *next;
-} fig_job;
+	anim *an;                                   /* JOB_FRAME, JOB_ANIM_END */
+	cairo_surface_t *img;                       /* JOB_FRAME: frame k's pixels */
+	size_t k;
+	struct job *next;
+} job;
 
 struct nb_writer {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	fig_job *head, *tail;
+	job *head, *tail;
 	int closing;
-	nb_buf errors;       /* one "cannot write ..." line per failure */
+	nb_buf errors; /* one "cannot write ..." line per failure */
 };
 
 /* Write one file under a temporary name and rename it; -1 with errno. */
@@ -708,6 +725,100 @@ static int write_file_via_tmp(const char *path, int (*write)(pl_figure *, const 
 	return rc;
 }
 
+static void anim_free(anim *an)
+{
+	if (an->g)
+		pl_gif_close(an->g);
+	if (an->gif_tmp)
+		remove(an->gif_tmp);
+	if (an->sheet_img)
+		cairo_surface_destroy(an->sheet_img);
+	free(an->gif);
+	free(an->gif_tmp);
+	free(an->sheet);
+	free(an->frame_fmt);
+	free(an);
+}
+
+/* One frame: its PNG, its place in the animation and on the contact sheet. */
+static void frame_job(anim *an, cairo_surface_t *img, size_t k, nb_buf *err)
+{
+	if (an->failed)
+		return;
+	int w = an->fw, h = an->fh;
+	char *path = nb_xasprintf(an->frame_fmt, k);
+	if (write_file_via_tmp(path, NULL, NULL, img, an->dpi) < 0) {
+		nb_buf_printf(err, "cannot write '%s': %s\n", path, strerror(errno));
+		an->failed = 1;
+	}
+	free(path);
+	if (!an->failed && k == 0) {
+		an->g = pl_gif_open(an->gif_tmp, w, h);
+		if (!an->g) {
+			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif_tmp, strerror(errno));
+			an->failed = 1;
+		}
+		an->sheet_img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, an->cols * (w / 2) + (an->cols + 1) * 8,
+							   an->rows * (h / 2) + (an->rows + 1) * 8);
+		cairo_t *cr = cairo_create(an->sheet_img);
+		cairo_set_source_rgb(cr, 1, 1, 1);
+		cairo_paint(cr);
+		cairo_destroy(cr);
+	}
+	if (!an->failed && pl_gif_add(an->g, img, an->delay_cs) < 0) {
+		nb_buf_printf(err, "cannot write the animation '%s'\n", an->gif);
+		an->failed = 1;
+	}
+	if (an->failed)
+		return;
+	/* the sheet: frames at half size, row by row, 8 px apart */
+	cairo_t *cr = cairo_create(an->sheet_img);
+	int col = (int)(k % (size_t)an->cols), row = (int)(k / (size_t)an->cols);
+	cairo_translate(cr, 8 + col * (w / 2 + 8), 8 + row * (h / 2 + 8));
+	cairo_scale(cr, 0.5, 0.5);
+	cairo_set_source_surface(cr, img, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+}
+
+/* The animation's end: close the GIF, then the sheet.  Frees an. */
+static void anim_end_job(anim *an, nb_buf *err)
+{
+	if (!an->failed && an->g) {
+		int rc = pl_gif_close(an->g);
+		an->g = NULL;
+		if (rc < 0 || rename(an->gif_tmp, an->gif) != 0)
+			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif, strerror(errno));
+		else if (write_file_via_tmp(an->sheet, NULL, NULL, an->sheet_img, an->dpi) < 0)
+			nb_buf_printf(err, "cannot write '%s': %s\n", an->sheet, strerror(errno));
+	}
+	anim_free(an);
+}
+
+/* Do a job and free it; failures are appended to err. */
+static void run_job(job *j, nb_buf *err)
+{
+	switch (j->kind) {
+	case JOB_FIGURE:
+		for (int k = 0; k < 2 && j->path[k]; k++)
+			if (write_file_via_tmp(j->path[k], j->write[k], j->f, NULL, 0) < 0 && !err->len)
+				nb_buf_printf(err, "cannot write '%s': %s\n", j->path[k], strerror(errno));
+		pl_figure_free(j->f);
+		free(j->path[0]);
+		free(j->path[1]);
+		break;
+	case JOB_FRAME:
+		frame_job(j->an, j->img, j->k, err);
+		cairo_surface_destroy(j->img);
+		break;
+	case JOB_ANIM_END:
+		anim_end_job(j->an, err);
+		break;
+	}
+	free(j);
+}
+
 static void *writer_main(void *arg)
 {
 	struct nb_writer *w = arg;
@@ -715,7 +826,7 @@ static void *writer_main(void *arg)
 	for (;;) {
 		while (!w->head && !w->closing)
 			pthread_cond_wait(&w->cv, &w->mu);
-		fig_job *j = w->head;
+		job *j = w->head;
 		if (!j)
 			break;
 		w->head = j->next;
@@ -723,13 +834,7 @@ static void *writer_main(void *arg)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->mu);
 		nb_buf err = NB_BUF_INIT;
-		for (int k = 0; k < 2 && j->path[k]; k++)
-			if (write_file_via_tmp(j->path[k], j->write[k], j->f, NULL, 0) < 0)
-				nb_buf_printf(&err, "cannot write '%s': %s\n", j->path[k], strerror(errno));
-		pl_figure_free(j->f);
-		free(j->path[0]);
-		free(j->path[1]);
-		free(j);
+		run_job(j, &err);
 		pthread_mutex_lock(&w->mu);
 		if (err.len)
 			nb_buf_add(&w->errors, err.s, err.len);
@@ -739,20 +844,39 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-static int writer_submit(nb_run *r, fig_job *j)
+/*
+ * Hand a job to the writer thread (started at the first job), or, with SVG
+ * output or no thread to be had, do it now and report a failure on the cell.
+ */
+static int submit(nb_call *c, job *j)
 {
+	nb_run *r = c->run;
+	unsigned fmts = r->opts->formats ? r->opts->formats : r->nb->formats;
 	struct nb_writer *w = r->writer;
-	if (!w) {
+	if (!w && !(fmts & NB_FMT_SVG)) {
 		w = nb_xcalloc(1, sizeof *w);
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cv, NULL);
-		if (pthread_create(&w->th, NULL, writer_main, w) != 0) {
+		if (pthread_create(&w->th, NULL, writer_main, w) == 0) {
+			r->writer = w;
+		} else {
 			pthread_cond_destroy(&w->cv);
 			pthread_mutex_destroy(&w->mu);
 			free(w);
-			return -1; /* no thread: the caller writes the files itself */
+			w = NULL;
 		}
-		r->writer = w;
+	}
+	if (!w) {
+		nb_buf err = NB_BUF_INIT;
+		run_job(j, &err);
+		int rc = 0;
+		if (err.len) {
+			while (err.len && err.s[err.len - 1] == '\n')
+				err.s[--err.len] = '\0';
+			rc = nb_fail(c, NULL, "%s", err.s);
+		}
+		nb_buf_release(&err);
+		return rc;
 	}
 	pthread_mutex_lock(&w->mu);
 	if (w->tail)
@@ -784,15 +908,6 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 	free(w);
 	r->writer = NULL;
 	return failed ? -1 : 0;
-}
-
-/* Write a file now, reporting a failure on the cell. */
-static int write_via_tmp(nb_call *c, const char *path, int (*write)(pl_figure *, const char *), pl_figure *f,
-			 cairo_surface_t *img, double dpi)
-{
-	if (write_file_via_tmp(path, write, f, img, dpi) == 0)
-		return 0;
-	return nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(errno));
 }
 
 int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *alt)
@@ -827,40 +942,33 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	fr->rec = nb_xmalloc(sizeof *fr->rec);
 	fr->rec[0] = pl_figure_record(f, &fr->w, &fr->h);
 	fr->nrec = 1;
-	if (fmts & NB_FMT_PNG)
-		fr->png = nb_xasprintf("figures/%s.png", name);
-	if (fmts & NB_FMT_SVG)
+	if (fmts & NB_FMT_SVG) {
 		fr->svg = nb_xasprintf("figures/%s.svg", name);
-	if (fmts & NB_FMT_PDF)
-		fr->pdf = nb_xasprintf("figures/%s.pdf", name);
-	fig_job *j = nb_xcalloc(1, sizeof *j);
+		char *path = nb_xasprintf("%s/%s", r->dir, fr->svg);
+		int rc = write_file_via_tmp(path, pl_write_svg, f, NULL, 0);
+		if (rc < 0)
+			nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(errno));
+		free(path);
+		if (rc < 0) {
+			pl_figure_free(f);
+			return -1;
+		}
+	}
+	job *j = nb_xcalloc(1, sizeof *j);
+	j->kind = JOB_FIGURE;
 	j->f = f;
 	int n = 0;
-	if (fr->png) {
+	if (fmts & NB_FMT_PNG) {
+		fr->png = nb_xasprintf("figures/%s.png", name);
 		j->path[n] = nb_xasprintf("%s/%s", r->dir, fr->png);
 		j->write[n++] = pl_write_png;
 	}
-	if (fr->pdf) {
+	if (fmts & NB_FMT_PDF) {
+		fr->pdf = nb_xasprintf("figures/%s.pdf", name);
 		j->path[n] = nb_xasprintf("%s/%s", r->dir, fr->pdf);
 		j->write[n++] = pl_write_pdf;
 	}
-	int rc = 0;
-	if (fr->svg) {
-		char *path = nb_xasprintf("%s/%s", r->dir, fr->svg);
-		rc = write_via_tmp(c, path, pl_write_svg, f, NULL, 0);
-		free(path);
-	}
-	if (rc == 0 && n > 0 && !fr->svg && writer_submit(r, j) == 0)
-		return 0;
-	/* with SVG (or no thread), every file now, in order */
-	for (int k = 0; k < n; k++) {
-		if (rc == 0)
-			rc = write_via_tmp(c, j->path[k], j->write[k], f, NULL, 0);
-		free(j->path[k]);
-	}
-	free(j);
-	pl_figure_free(f);
-	return rc;
+	return submit(c, j);
 }
 
 /* --------------------------------------------------------------- frames */
@@ -868,12 +976,8 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 struct nb_frames {
 	nb_call *c;
 	size_t n, k;
-	int delay_cs, cols, failed;
-	double dpi;
-	char *dir;               /* the output folder's figures/, or NULL (no output) */
-	pl_gif *gif;
-	char *gif_tmp;
-	cairo_surface_t *sheet;  /* the contact sheet, made at the first frame */
+	int failed;
+	anim *an;                /* the files, written by the writer (NULL: no output folder) */
 	cairo_surface_t **rec;   /* each frame's drawing, for the PDF report */
 	double rw, rh;
 	int fw, fh;              /* frame size in pixels */
@@ -884,16 +988,27 @@ nb_frames *nb_frames_begin(nb_call *c, size_t n, double seconds_per_frame)
 	nb_frames *fr = nb_xcalloc(1, sizeof *fr);
 	fr->c = c;
 	fr->n = n;
-	long d = lrint(seconds_per_frame * 100);
-	fr->delay_cs = d < 2 ? 2 : d > 65535 ? 65535 : (int)d;
-	fr->cols = n < 3 ? (int)n : 3;
-	if (c->run->dir) {
-		fr->dir = nb_xasprintf("%s/figures", c->run->dir);
-		if (nb_mkdirs(fr->dir) < 0) {
-			nb_fail(c, NULL, "cannot create '%s': %s", fr->dir, strerror(errno));
-			fr->failed = 1;
-		}
+	if (!c->run->dir)
+		return fr;
+	char *dir = nb_xasprintf("%s/figures", c->run->dir);
+	if (nb_mkdirs(dir) < 0) {
+		nb_fail(c, NULL, "cannot create '%s': %s", dir, strerror(errno));
+		fr->failed = 1;
+		free(dir);
+		return fr;
 	}
+	anim *an = nb_xcalloc(1, sizeof *an);
+	const char *label = c->cell->label;
+	an->gif = nb_xasprintf("%s/%s.gif", dir, label);
+	an->gif_tmp = nb_xasprintf("%s/%s.gif.tmp%ld", dir, label, (long)getpid());
+	an->sheet = nb_xasprintf("%s/%s.png", dir, label);
+	an->frame_fmt = nb_xasprintf("%s/%s-frame-%%03zu.png", dir, label);
+	long d = lrint(seconds_per_frame * 100);
+	an->delay_cs = d < 2 ? 2 : d > 65535 ? 65535 : (int)d;
+	an->cols = n < 3 ? (int)n : 3;
+	an->rows = (int)((n + (size_t)an->cols - 1) / (size_t)an->cols);
+	fr->an = an;
+	free(dir);
 	return fr;
 }
 
@@ -901,77 +1016,58 @@ int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 {
 	if (fr->failed)
 		return -1;
-	if (!fr->dir) {
+	if (!fr->an) {
 		fr->k++;
 		return 0;
 	}
 	nb_call *c = fr->c;
 	cairo_surface_t *img = pl_render_image(f);
 	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
-	int rc = -1;
 	if (fr->k == 0) {
-		fr->fw = w;
-		fr->fh = h;
-		fr->dpi = pl_figure_dpi(f);
-		fr->gif_tmp = nb_xasprintf("%s/%s.gif.tmp%ld", fr->dir, c->cell->label, (long)getpid());
-		if (!(fr->gif = pl_gif_open(fr->gif_tmp, w, h))) {
-			nb_fail(c, NULL, "cannot write '%s': %s", fr->gif_tmp, strerror(errno));
-			goto out;
-		}
-		int rows = (int)((fr->n + (size_t)fr->cols - 1) / (size_t)fr->cols);
-		fr->sheet = cairo_image_surface_create(CAIRO_FORMAT_RGB24, fr->cols * (w / 2) + (fr->cols + 1) * 8,
-						       rows * (h / 2) + (rows + 1) * 8);
-		cairo_t *cr = cairo_create(fr->sheet);
-		cairo_set_source_rgb(cr, 1, 1, 1);
-		cairo_paint(cr);
-		cairo_destroy(cr);
+		fr->fw = fr->an->fw = w;
+		fr->fh = fr->an->fh = h;
+		fr->an->dpi = pl_figure_dpi(f);
 	} else if (w != fr->fw || h != fr->fh) {
-		nb_fail(c, NULL, "frame %zu is %d×%d pixels but frame 0 is %d×%d: frames need one size (tight "
-			    "cropping follows each frame's drawing; use layout: tight alone)", fr->k, w, h, fr->fw, fr->fh);
-		goto out;
+		cairo_surface_destroy(img);
+		fr->failed = 1;
+		return nb_fail(c, NULL, "frame %zu is %d×%d pixels but frame 0 is %d×%d: frames need one size (tight "
+			       "cropping follows each frame's drawing; use layout: tight alone)", fr->k, w, h, fr->fw, fr->fh);
 	}
-	char *path = nb_xasprintf("%s/%s-frame-%03zu.png", fr->dir, c->cell->label, fr->k);
-	rc = write_via_tmp(c, path, NULL, NULL, img, fr->dpi);
-	free(path);
-	if (rc < 0)
-		goto out;
-	if (pl_gif_add(fr->gif, img, fr->delay_cs) < 0) {
-		rc = nb_fail(c, NULL, "cannot write the animation of '%s'", c->cell->label);
-		goto out;
-	}
-	/* the sheet: frames at half size, row by row, 8 px apart */
-	cairo_t *cr = cairo_create(fr->sheet);
-	int col = (int)(fr->k % (size_t)fr->cols), row = (int)(fr->k / (size_t)fr->cols);
-	cairo_translate(cr, 8 + col * (w / 2 + 8), 8 + row * (h / 2 + 8));
-	cairo_scale(cr, 0.5, 0.5);
-	cairo_set_source_surface(cr, img, 0, 0);
-	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
-	cairo_paint(cr);
-	cairo_destroy(cr);
 	fr->rec = nb_xrealloc(fr->rec, (fr->k + 1) * sizeof *fr->rec);
 	fr->rec[fr->k] = pl_figure_record(f, &fr->rw, &fr->rh);
-	fr->k++;
-out:
-	cairo_surface_destroy(img);
-	if (rc < 0)
+	job *j = nb_xcalloc(1, sizeof *j);
+	j->kind = JOB_FRAME;
+	j->an = fr->an;
+	j->img = img;
+	j->k = fr->k++;
+	if (submit(c, j) < 0) {
 		fr->failed = 1;
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 int nb_frames_end(nb_frames *fr, int ok, const char *alt)
 {
 	nb_call *c = fr->c;
 	int rc = ok && !fr->failed ? 0 : -1;
-	if (fr->gif && pl_gif_close(fr->gif) < 0 && rc == 0)
-		rc = nb_fail(c, NULL, "cannot write '%s': %s", fr->gif_tmp, strerror(errno));
-	char *gif = fr->dir ? nb_xasprintf("%s/%s.gif", fr->dir, c->cell->label) : NULL;
-	if (rc == 0 && fr->dir && fr->k > 0 && rename(fr->gif_tmp, gif) != 0)
-		rc = nb_fail(c, NULL, "cannot write '%s': %s", gif, strerror(errno));
-	if (fr->gif_tmp)
-		remove(fr->gif_tmp);
-	char *sheet = fr->dir ? nb_xasprintf("%s/%s.png", fr->dir, c->cell->label) : NULL;
-	if (rc == 0 && fr->sheet)
-		rc = write_via_tmp(c, sheet, NULL, NULL, fr->sheet, fr->dpi);
+	if (fr->an) {
+		if (rc == 0 && fr->k > 0) {
+			job *j = nb_xcalloc(1, sizeof *j);
+			j->kind = JOB_ANIM_END;
+			j->an = fr->an;
+			rc = submit(c, j);
+		} else if (c->run->writer) {
+			/* the frames already queued still use it: let the writer free it after them */
+			job *j = nb_xcalloc(1, sizeof *j);
+			j->kind = JOB_ANIM_END;
+			j->an = fr->an;
+			fr->an->failed = 1;
+			submit(c, j);
+		} else {
+			anim_free(fr->an);
+		}
+	}
 	if (rc == 0) {
 		nb_cellres *res = c->res;
 		res->figs = nb_xrealloc(res->figs, (res->nfigs + 1) * sizeof *res->figs);
@@ -979,7 +1075,7 @@ int nb_frames_end(nb_frames *fr, int ok, const char *alt)
 		memset(f, 0, sizeof *f);
 		f->name = nb_xstrdup(c->cell->label);
 		f->alt = nb_xstrdup(alt && *alt ? alt : c->cell->label);
-		if (fr->dir && fr->k > 0) {
+		if (fr->an && fr->k > 0) {
 			f->anim = nb_xasprintf("figures/%s.gif", c->cell->label);
 			f->png = nb_xasprintf("figures/%s.png", c->cell->label);
 			f->rec = fr->rec;
@@ -992,12 +1088,6 @@ int nb_frames_end(nb_frames *fr, int ok, const char *alt)
 	for (size_t i = 0; fr->rec && i < fr->k; i++)
 		cairo_surface_destroy(fr->rec[i]);
 	free(fr->rec);
-	if (fr->sheet)
-		cairo_surface_destroy(fr->sheet);
-	free(gif);
-	free(sheet);
-	free(fr->gif_tmp);
-	free(fr->dir);
 	free(fr);
 	return rc;
 }
@@ -1166,7 +1256,7 @@ int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts)
 		nb_run_release(&r);
 		return 2;
 	}
-	int rc = nb_run_cells(&r);
+	int rc = nb_run_cells(&r), cells_rc = rc;
 	for (size_t i = 0; i < nb->ncells; i++)
 		if (r.res[i].ran < 0)
 			nb_err_print(stderr, &r.res[i].err);
@@ -1209,7 +1299,9 @@ int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts)
 	}
 	if (opts->progress != NB_PROGRESS_QUIET || rc)
 		fprintf(stderr, "nbrun: %s: %s in %.2f s; report: %s\n", nb->stem,
-			rc == 0 ? "all cells ran" : "stopped at a failing cell", nb_now() - r.t0, path);
+			cells_rc ? "stopped at a failing cell" : rc ? "all cells ran, but some files could not be written"
+								 : "all cells ran",
+			nb_now() - r.t0, path);
 	free(path);
 	nb_run_release(&r);
 	return rc;

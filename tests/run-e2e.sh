@@ -122,6 +122,9 @@ fi
 mkdir -p "$TMP/blocked/0008-report/figures/line.png"
 expect figure-unwritable 2 "nbrun: error: cannot write '$TMP/blocked/0008-report/figures/line.png': Is a directory" \
 	"$NBRUN" -q -o "$TMP/blocked" "$HERE/e2e/0008-report.yaml"
+mkdir -p "$TMP/blocked/0007-frames/figures/descent-frame-002.png"
+expect frame-unwritable 2 "nbrun: 0007-frames: all cells ran, but some files could not be written" \
+	"$NBRUN" -q -o "$TMP/blocked" "$HERE/e2e/0007-frames.yaml"
 # A failed run must not corrupt a report written before: rerun a failing notebook
 # over an existing output folder and check that only complete files are there.
 "$NBRUN" -q -o "$TMP/keep" "$HERE/e2e/0001-basics.yaml" 2>/dev/null
