@@ -464,7 +464,8 @@ static void flow_para(doc *D, PangoLayout *l, const inl *c, double x, const char
 
 /* ------------------------------------------------------------ blocks */
 
-/* A monospace block: 's' source (shaded), 'o' printed output (a rule at its left), 'e' an error. */
+/* A monospace block: 's' source (shaded, framed), 'o' printed output (lightly shaded, a rule at its
+ * left), 'e' an error (red). */
 static void code_block(doc *D, const char *text, size_t len, int kind)
 {
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
@@ -505,6 +506,9 @@ static void code_block(doc *D, const char *text, size_t len, int kind)
 					cairo_fill(cr);
 					cairo_set_source_rgb(cr, 0.8, 0.16, 0.14);
 				} else {
+					cairo_set_source_rgb(cr, 0.985, 0.985, 0.98);
+					cairo_rectangle(cr, x, D->y, w, h);
+					cairo_fill(cr);
 					cairo_set_source_rgb(cr, 0.7, 0.74, 0.78);
 				}
 				cairo_rectangle(cr, x, D->y, 2, h);
