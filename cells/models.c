@@ -312,6 +312,35 @@ static int k_linear_net(nb_call *c)
 			acc += W1[k * d + a] * W2[k];
 		w[a] = acc;
 	}
+	/*
+	 * Hidden units that start equal (the same row of W1 and the same weight in W2) get the same
+	 * gradients and stay equal: gradient descent keeps the symmetry exactly.  So each group of
+	 * equal units is stepped once and counted with its size; with the seed notebook's constant
+	 * initialisation all h units form one group.  Past 256 groups there is little to gain, and
+	 * every unit is its own group.
+	 */
+	size_t *grp = nb_xmalloc(h * sizeof *grp), ng = 0, *rep = nb_xmalloc(h * sizeof *rep);
+	for (size_t k = 0; k < h && ng <= 256; k++) {
+		size_t g = 0;
+		while (g < ng && !(W2[rep[g]] == W2[k] && !memcmp(W1 + rep[g] * d, W1 + k * d, d * sizeof *W1)))
+			g++;
+		if (g == ng)
+			rep[ng++] = k;
+		grp[k] = g;
+	}
+	if (ng > 256) {
+		ng = h;
+		for (size_t k = 0; k < h; k++)
+			grp[k] = rep[k] = k;
+	}
+	double *mult = nb_xcalloc(ng, sizeof *mult);
+	for (size_t k = 0; k < h; k++)
+		mult[grp[k]] += 1;
+	double *V1 = nb_xmalloc(ng * d * sizeof *V1), *V2 = nb_xmalloc(ng * sizeof *V2);
+	for (size_t g = 0; g < ng; g++) {
+		memcpy(V1 + g * d, W1 + rep[g] * d, d * sizeof *V1);
+		V2[g] = W2[rep[g]];
+	}
 	for (size_t t = 0; t < T; t++) {
 		/* the training loss, directly (n is small; no cancellation) */
 		double loss = 0;
@@ -338,24 +367,24 @@ static int k_linear_net(nb_call *c)
 		double n1a = 0, n1b = 0, n2 = 0, w2sq = 0, g2sq = 0, gg = 0;
 		for (size_t a = 0; a < d; a++)
 			gg += gvec[a] * gvec[a];
-		for (size_t k = 0; k < h; k++) {
-			double *row = W1 + k * d, uk = 0;
+		for (size_t g = 0; g < ng; g++) {
+			double *row = V1 + g * d, uk = 0, m = mult[g];
 			for (size_t a = 0; a < d; a++)
 				uk += row[a] * gvec[a];
-			w2sq += W2[k] * W2[k];
-			g2sq += uk * uk;
-			double s1 = lr1 * W2[k];
-			double w2 = W2[k] - lr2 * uk;
-			W2[k] = w2;
-			n2 += w2 * w2;
+			w2sq += m * V2[g] * V2[g];
+			g2sq += m * uk * uk;
+			double s1 = lr1 * V2[g];
+			double w2 = V2[g] - lr2 * uk;
+			V2[g] = w2;
+			n2 += m * w2 * w2;
 			for (size_t a = 0; a < d; a++) {
 				double v = row[a] - s1 * gvec[a];
 				row[a] = v;
-				w[a] += v * w2;
+				w[a] += m * v * w2;
 				if (a < (size_t)p)
-					n1a += v * v;
+					n1a += m * v * v;
 				else
-					n1b += v * v;
+					n1b += m * v * v;
 			}
 		}
 		double *mrow = nb_f64p(mse) + t * d;
@@ -381,6 +410,16 @@ static int k_linear_net(nb_call *c)
 		if ((t & 4095) == 0)
 			nb_progress(c, (double)t / (double)T);
 	}
+	/* every unit takes its group's final weights */
+	for (size_t k = 0; k < h; k++) {
+		memcpy(W1 + k * d, V1 + grp[k] * d, d * sizeof *W1);
+		W2[k] = V2[grp[k]];
+	}
+	free(grp);
+	free(rep);
+	free(mult);
+	free(V1);
+	free(V2);
 	free(Xd);
 	free(yd);
 	free(bet);
@@ -447,7 +486,8 @@ const nb_kernel nb_k_models_linear_net = {
 	linear_net_params, linear_net_outs, 0, k_linear_net,
 	"The double-descent notebook's training loop: y = X W1ᵀ W2ᵀ, sums of squared errors, plain gradient "
 	"descent with a learning rate per layer, in float64. The test risk uses the test set's d×d sufficient "
-	"statistics, so each step costs O(h·d + d²) however large the test set.",
+	"statistics, so each step costs O(h·d + d²) however large the test set; hidden units that start equal "
+	"stay equal, and are stepped once per group.",
 	"- linear_net: {X: Xs, y: ys, Xt: Xt, yt: yt, beta: beta, hidden: 50, iterations: 100000}\n"
 	"  out: [losses, risks, mse_weights, weight_norms, W1, W2, grad_norms]\n"};
 
