@@ -895,6 +895,30 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 	if (!w)
 		return 0;
 	pthread_mutex_lock(&w->mu);
+	/* rather than wait, help: take figures (independent of each other; an animation's frames
+	 * stay with the writer, which runs them in order) */
+	for (;;) {
+		job *prev = NULL, *j = w->head;
+		while (j && j->kind != JOB_FIGURE) {
+			prev = j;
+			j = j->next;
+		}
+		if (!j)
+			break;
+		if (prev)
+			prev->next = j->next;
+		else
+			w->head = j->next;
+		if (w->tail == j)
+			w->tail = prev;
+		pthread_mutex_unlock(&w->mu);
+		nb_buf err = NB_BUF_INIT;
+		run_job(j, &err);
+		pthread_mutex_lock(&w->mu);
+		if (err.len)
+			nb_buf_add(&w->errors, err.s, err.len);
+		nb_buf_release(&err);
+	}
 	w->closing = 1;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
