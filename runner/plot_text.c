@@ -219,11 +219,31 @@ static pl_tl parse_arg(mp *P, double size, int style)
 }
 
 /* Raw text of a {group} (for \text). */
+static int utf8_len(unsigned char c);
+
+/* Raw text of a {group}, or of the single token that stands for one (\hat x, \hat\beta), a
+ * command that names a symbol given as its character. */
 static char *raw_arg(mp *P)
 {
 	skip_spaces(P);
-	if (P->i >= P->n || P->s[P->i] != '{')
+	if (P->i >= P->n)
 		return nb_xstrdup("");
+	if (P->s[P->i] != '{') {
+		size_t start = P->i;
+		if (P->s[P->i] == '\\') {
+			P->i++;
+			while (P->i < P->n && isalpha((unsigned char)P->s[P->i]))
+				P->i++;
+			for (size_t k = 0; k < NB_ARRAY_LEN(symbols); k++)
+				if (symbols[k].utf8 && strlen(symbols[k].name) == P->i - start - 1 &&
+				    !strncmp(symbols[k].name, P->s + start + 1, P->i - start - 1))
+					return nb_xstrdup(symbols[k].utf8);
+			return nb_xstrndup(P->s + start, P->i - start);
+		}
+		int len = utf8_len((unsigned char)P->s[P->i]);
+		P->i += P->i + (size_t)len <= P->n ? (size_t)len : P->n - P->i;
+		return nb_xstrndup(P->s + start, P->i - start);
+	}
 	size_t start = ++P->i;
 	int depth = 1;
 	while (P->i < P->n && depth) {

@@ -466,6 +466,26 @@ static void flow_para(doc *D, PangoLayout *l, const inl *c, double x, const char
 
 /* A monospace block: 's' source (shaded, framed), 'o' printed output (lightly shaded, a rule at its
  * left), 'e' an error (red). */
+/* The height of a monospace block's first max_lines lines (all when fewer), padding included. */
+static double code_height(doc *D, const char *text, size_t len, int max_lines)
+{
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	if (!len)
+		return 0;
+	double pad = 0.45 * D->fs, w = D->width - indent_of(D);
+	PangoLayout *l = new_layout(D, MONO, 0.82 * D->fs, 0, 0);
+	pango_layout_set_width(l, (int)((w - 2 * pad) * PANGO_SCALE));
+	pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
+	pango_layout_set_text(l, text, (int)len);
+	lines L = get_lines(l);
+	int n = L.n < max_lines ? L.n : max_lines;
+	double h = n ? L.bot[n - 1] - L.top[0] + 2 * pad : 0;
+	free_lines(&L);
+	g_object_unref(l);
+	return h;
+}
+
 static void code_block(doc *D, const char *text, size_t len, int kind)
 {
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
@@ -1062,6 +1082,10 @@ static int md_leave_span(MD_SPANTYPE type, void *detail, void *ud)
 		add_attr(c, pango_attr_strikethrough_new(TRUE), start, end);
 		break;
 	case MD_SPAN_CODE:
+		/* code breaks at its spaces, not after the hyphens of options like -t */
+		for (int q = start; q < end; q++)
+			if (c->text.s[q] == '-' && q + 1 < end)
+				add_attr(c, pango_attr_allow_breaks_new(FALSE), q, q + 2);
 		add_attr(c, pango_attr_family_new(MONO), start, end);
 		add_attr(c, pango_attr_size_new_absolute((int)(0.88 * D->fs * PANGO_SCALE)), start, end);
 		add_attr(c, pango_attr_background_new(0xf0f0, 0xf1f1, 0xf3f3), start, end);
@@ -1347,6 +1371,14 @@ static void kernel_cell(doc *D, const nb_cell *c, const nb_cellres *res)
 	if (!c->hide) {
 		nb_buf src = NB_BUF_INIT;
 		cell_source(c, &src);
+		/* a short cell starts where the first lines of its output fit after it */
+		double hs = code_height(D, src.s ? src.s : "", src.len, 1 << 20);
+		double ho = res->text.len ? code_height(D, res->text.s, res->text.len, 3) + 0.5 * D->fs : 0;
+		if (hs + ho < (D->bottom - D->top) / 3) {
+			want_space(D, 0.5 * D->fs);
+			open_block(D);
+			need(D, hs + ho);
+		}
 		code_block(D, src.s ? src.s : "", src.len, 's');
 		nb_buf_release(&src);
 	}
