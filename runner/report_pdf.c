@@ -10,11 +10,12 @@
  * their cairo recordings, so they stay vector graphics, scaled to the
  * text width and kept with their caption.
  *
- * The same layout code runs three times.  The first two passes only
- * measure: the first finds the headings, the second the pages they fall
- * on once the table of contents (whose height depends on the headings'
- * texts only, not on their pages) precedes them.  The third draws, with those page numbers in the
- * contents, the PDF outline and the links.
+ * A first pass reads the headings from the markdown alone.  The layout code
+ * then runs twice: once to measure, finding the pages the headings fall on
+ * after the table of contents (whose height depends on the headings' texts
+ * only, not on their pages), and once to draw, with those page numbers in
+ * the contents, the PDF outline and the links.  The kernel cells' monospace
+ * blocks, most of the text, are laid out once and kept for both.
  */
 #include <errno.h>
 #include <math.h>
@@ -126,6 +127,8 @@ typedef struct doc {
 	table *tab;
 	int in_cell;
 	const char *basedir;       /* the notebook's folder, for images */
+	int collect;               /* the first pass: only read the headings from the markdown */
+	PangoLayout **code_cache;  /* kernel cells' source, output and error layouts, kept between passes */
 } doc;
 
 /* ------------------------------------------------------------ pages */
@@ -467,17 +470,32 @@ static void flow_para(doc *D, PangoLayout *l, const inl *c, double x, const char
 /* A monospace block: 's' source (shaded, framed), 'o' printed output (lightly shaded, a rule at its
  * left), 'e' an error (red). */
 /* The height of a monospace block's first max_lines lines (all when fewer), padding included. */
-static double code_height(doc *D, const char *text, size_t len, int max_lines)
+/*
+ * A monospace block's layout at the current indent; with a cache slot, made
+ * once and kept for the later passes (the text and the width are the same).
+ */
+static PangoLayout *mono_layout(doc *D, const char *text, size_t len, PangoLayout **slot)
 {
-	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		len--;
-	if (!len)
-		return 0;
+	if (slot && *slot)
+		return g_object_ref(*slot);
 	double pad = 0.45 * D->fs, w = D->width - indent_of(D);
 	PangoLayout *l = new_layout(D, MONO, 0.82 * D->fs, 0, 0);
 	pango_layout_set_width(l, (int)((w - 2 * pad) * PANGO_SCALE));
 	pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
 	pango_layout_set_text(l, text, (int)len);
+	if (slot)
+		*slot = g_object_ref(l);
+	return l;
+}
+
+static double code_height(doc *D, const char *text, size_t len, int max_lines, PangoLayout **slot)
+{
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		len--;
+	if (!len)
+		return 0;
+	double pad = 0.45 * D->fs;
+	PangoLayout *l = mono_layout(D, text, len, slot);
 	lines L = get_lines(l);
 	int n = L.n < max_lines ? L.n : max_lines;
 	double h = n ? L.bot[n - 1] - L.top[0] + 2 * pad : 0;
@@ -486,17 +504,14 @@ static double code_height(doc *D, const char *text, size_t len, int max_lines)
 	return h;
 }
 
-static void code_block(doc *D, const char *text, size_t len, int kind)
+static void code_block(doc *D, const char *text, size_t len, int kind, PangoLayout **slot)
 {
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		len--;
-	if (!len)
+	if (!len || D->collect)
 		return;
 	double ind = indent_of(D), pad = 0.45 * D->fs, w = D->width - ind;
-	PangoLayout *l = new_layout(D, MONO, 0.82 * D->fs, 0, 0);
-	pango_layout_set_width(l, (int)((w - 2 * pad) * PANGO_SCALE));
-	pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
-	pango_layout_set_text(l, text, (int)len);
+	PangoLayout *l = mono_layout(D, text, len, slot);
 	lines L = get_lines(l);
 	want_space(D, 0.5 * D->fs);
 	open_block(D);
@@ -641,6 +656,8 @@ static void figure_block(doc *D, cairo_surface_t *const *rec, size_t n, double w
 /* A markdown image: a PNG beside the notebook, at 96 pixels per inch or the text width. */
 static void image_block(doc *D, const char *src, const char *alt)
 {
+	if (D->collect)
+		return;
 	char *path = src[0] == '/' || !D->basedir ? nb_xstrdup(src) : nb_xasprintf("%s/%s", D->basedir, src);
 	cairo_surface_t *img = cairo_image_surface_create_from_png(path);
 	free(path);
@@ -681,6 +698,8 @@ static void image_block(doc *D, const char *src, const char *alt)
 /* Display math, centred; scaled down if wider than the text. */
 static void display_math(doc *D, const char *src)
 {
+	if (D->collect)
+		return;
 	pl_tl *t = pl_tl_math(D->pc, src, 1.05 * D->fs, SERIF, 1);
 	double ind = indent_of(D), tw = D->width - ind;
 	double s = t->width > tw ? tw / t->width : 1;
@@ -705,6 +724,8 @@ static void display_math(doc *D, const char *src)
 
 static void rule_block(doc *D)
 {
+	if (D->collect)
+		return;
 	want_space(D, 0.8 * D->fs);
 	open_block(D);
 	need(D, 1);
@@ -757,6 +778,8 @@ static void heading_block(doc *D, int level, inl *c)
 
 static void table_block(doc *D, table *t)
 {
+	if (D->collect)
+		return;
 	if (!t->cols || !t->n)
 		return;
 	size_t cols = t->cols, rows = (t->n + cols - 1) / cols;
@@ -847,6 +870,15 @@ static void table_free(table *t)
 static void flush(doc *D)
 {
 	inl *c = &D->cur;
+	if (D->collect) { /* the first pass only wants the headings */
+		if (D->in_heading && !inl_empty(c)) {
+			NB_GROW(D->heads, D->caphead, D->nheads + 1);
+			D->heads[D->nheads++] = (heading){D->in_heading, nb_xstrdup(c->plain.s ? c->plain.s : ""), 0, 0};
+		}
+		inl_release(c);
+		inl_init(c);
+		return;
+	}
 	if (D->in_cell && D->tab) {
 		/* the cell's content goes to the table, laid out when the table ends */
 		tcell *tc = &D->tab->cells[D->tab->n - 1];
@@ -969,7 +1001,7 @@ static int md_leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
 		break;
 	case MD_BLOCK_CODE:
 		D->in_code = 0;
-		code_block(D, D->code.s ? D->code.s : "", D->code.len, 's');
+		code_block(D, D->code.s ? D->code.s : "", D->code.len, 's', NULL);
 		break;
 	case MD_BLOCK_TH:
 	case MD_BLOCK_TD:
@@ -1366,24 +1398,25 @@ static void contents_block(doc *D)
 	rule_block(D);
 }
 
-static void kernel_cell(doc *D, const nb_cell *c, const nb_cellres *res)
+static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *res)
 {
+	PangoLayout **slot = D->code_cache + 3 * i;
 	if (!c->hide) {
 		nb_buf src = NB_BUF_INIT;
 		cell_source(c, &src);
 		/* a short cell starts where the first lines of its output fit after it */
-		double hs = code_height(D, src.s ? src.s : "", src.len, 1 << 20);
-		double ho = res->text.len ? code_height(D, res->text.s, res->text.len, 3) + 0.5 * D->fs : 0;
+		double hs = code_height(D, src.s ? src.s : "", src.len, 1 << 20, slot);
+		double ho = res->text.len ? code_height(D, res->text.s, res->text.len, 3, slot + 1) + 0.5 * D->fs : 0;
 		if (hs + ho < (D->bottom - D->top) / 3) {
 			want_space(D, 0.5 * D->fs);
 			open_block(D);
 			need(D, hs + ho);
 		}
-		code_block(D, src.s ? src.s : "", src.len, 's');
+		code_block(D, src.s ? src.s : "", src.len, 's', slot);
 		nb_buf_release(&src);
 	}
 	if (res->text.len)
-		code_block(D, res->text.s, res->text.len, 'o');
+		code_block(D, res->text.s, res->text.len, 'o', slot + 1);
 	for (size_t k = 0; k < res->nfigs; k++) {
 		const nb_figref *f = &res->figs[k];
 		if (f->nrec)
@@ -1394,7 +1427,7 @@ static void kernel_cell(doc *D, const nb_cell *c, const nb_cellres *res)
 		nb_buf e = NB_BUF_INIT;
 		nb_buf_printf(&e, "Error in cell '%s'%s:\n", c->label, res->check_failed ? " (check failed)" : "");
 		nb_err_format(&res->err, &e);
-		code_block(D, e.s, e.len, 'e');
+		code_block(D, e.s, e.len, 'e', slot + 2);
 		nb_buf_release(&e);
 	}
 }
@@ -1422,7 +1455,7 @@ static void layout_run(doc *D)
 		if (c->kind == NB_CELL_MD)
 			markdown(D, c->md);
 		else
-			kernel_cell(D, c, res);
+			kernel_cell(D, i, c, res);
 		if (res->ran < 0) {
 			stopped = i + 1;
 			break;
@@ -1493,16 +1526,25 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 	D.basedir = dir;
 	inl_init(&D.cur);
 
-	/* pass 1: the headings; pass 2: their pages after the contents */
+	/* pass 1: the headings, from the markdown alone; pass 2: their pages after the contents */
+	D.code_cache = nb_xcalloc(3 * nb->ncells + 1, sizeof *D.code_cache);
 	for (int pass = 0; pass < 2; pass++) {
+		D.collect = pass == 0;
 		D.contents = pass == 1 && nb->report.contents && D.nknown >= 2;
-		layout_run(&D);
+		if (D.collect) {
+			for (size_t i = 0; i < nb->ncells && r->res[i].ran != 0; i++)
+				if (nb->cells[i].kind == NB_CELL_MD)
+					markdown(&D, nb->cells[i].md);
+		} else {
+			layout_run(&D);
+		}
 		free_heads((heading *)D.known, D.nknown);
 		D.known = D.heads;
 		D.nknown = D.nheads;
 		D.heads = NULL;
 		D.nheads = D.caphead = 0;
 	}
+	D.collect = 0;
 
 	/* pass 3: draw */
 	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
@@ -1541,6 +1583,10 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 	free(tmp);
 	free_heads(D.heads, D.nheads);
 	free_heads((heading *)D.known, D.nknown);
+	for (size_t i = 0; i < 3 * nb->ncells; i++)
+		if (D.code_cache[i])
+			g_object_unref(D.code_cache[i]);
+	free(D.code_cache);
 	inl_release(&D.cur);
 	nb_buf_release(&D.code);
 	free(D.marker);
