@@ -207,6 +207,8 @@ if command -v pdftotext > /dev/null; then
 		       pdfinfo '$pdf' | grep -q 'Author: *Ada Lovelace, Alan Turing' && pdfinfo '$pdf' | grep -q 'CreationDate: .*2026'"
 	check "report.pdf: an outline entry per heading" sh -c "[ \$(grep -a -c '/Title (' '$pdf') -ge 4 ]"
 	check "report.pdf: nothing runs into the 25 mm margins" inside_margins "$pdf" 70.87
+	check "report.pdf of e2e/0010-report-edge-cases keeps inside the margins" \
+		inside_margins "$TMP/out-e2e-0010-report-edge-cases/0010-report-edge-cases/report.pdf" 56.69
 	# a failed check is shown in place, and the report says where the run stopped
 	pdftotext "$TMP/out-e2e-0002-failed-check/0002-failed-check/report.pdf" "$TMP/failed.txt" 2>/dev/null
 	check "report.pdf of a failed run shows the error" grep -q "Error in cell" "$TMP/failed.txt"
