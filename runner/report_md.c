@@ -34,8 +34,7 @@ static void block(nb_buf *b, const char *lang, const char *text)
 	nb_buf_printf(b, "\n%s\n\n", f);
 }
 
-/* The cell as written in the notebook, dedented. */
-static void cell_source(const nb_cell *c, nb_buf *out)
+void nb_cell_source(const nb_cell *c, nb_buf *out)
 {
 	const nb_ynode *n = c->node;
 	const char *s = n->src + n->src_start;
@@ -98,7 +97,7 @@ void nb_report_md(const nb_run *r, nb_buf *b)
 		}
 		if (!c->hide) {
 			nb_buf src = NB_BUF_INIT;
-			cell_source(c, &src);
+			nb_cell_source(c, &src);
 			block(b, "yaml", nb_buf_str(&src));
 			nb_buf_release(&src);
 		}

@@ -1243,28 +1243,6 @@ static void plain_para(doc *D, const char *text, int italic, rgb ink)
 
 /* ------------------------------------------------------------ the run */
 
-/* The cell as written in the notebook, dedented (as in the markdown report). */
-static void cell_source(const nb_cell *c, nb_buf *out)
-{
-	const nb_ynode *n = c->node;
-	const char *s = n->src + n->src_start;
-	size_t len = n->src_end - n->src_start;
-	size_t indent = (size_t)(n->loc.col - 1);
-	size_t i = 0;
-	while (i < len) {
-		size_t j = i;
-		while (j < len && s[j] != '\n')
-			j++;
-		size_t skip = 0;
-		if (i > 0)
-			while (skip < indent && i + skip < j && s[i + skip] == ' ')
-				skip++;
-		nb_buf_add(out, s + i + skip, j - i - skip);
-		nb_buf_putc(out, '\n');
-		i = j + 1;
-	}
-}
-
 /* The date the report shows: the notebook's, else SOURCE_DATE_EPOCH's; never the clock. */
 static char *report_date(const nb_notebook *nb)
 {
@@ -1361,7 +1339,6 @@ static void contents_block(doc *D)
 		inl_init(&e);
 		nb_buf_puts(&e.text, h->text);
 		PangoLayout *el = inl_layout(D, &e, SERIF, D->fs, depth == 0, D->width - ind - numw, 0);
-		double y_before = D->y;
 		int page_before = D->page;
 		want_space(D, depth == 0 ? 0.35 * D->fs : 0.1 * D->fs);
 		flow_para(D, el, NULL, ind, NULL, INK);
@@ -1384,7 +1361,6 @@ static void contents_block(doc *D)
 			PangoRectangle er;
 			pango_layout_get_extents(el, NULL, &er);
 			double y0 = D->page == page_before ? D->y - er.height / (double)PANGO_SCALE : D->top;
-			(void)y_before;
 			char *attr = nb_xasprintf("rect=[%.2f %.2f %.2f %.2f] page=%d pos=[%.2f %.2f]", D->left + ind, y0,
 						  D->width - ind, D->y - y0, h->page, D->left, h->y);
 			cairo_tag_begin(D->cr, CAIRO_TAG_LINK, attr);
@@ -1403,7 +1379,7 @@ static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *re
 	PangoLayout **slot = D->code_cache + 3 * i;
 	if (!c->hide) {
 		nb_buf src = NB_BUF_INIT;
-		cell_source(c, &src);
+		nb_cell_source(c, &src);
 		/* a short cell starts where the first lines of its output fit after it */
 		double hs = code_height(D, src.s ? src.s : "", src.len, 1 << 20, slot);
 		double ho = res->text.len ? code_height(D, res->text.s, res->text.len, 3, slot + 1) + 0.5 * D->fs : 0;

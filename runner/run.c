@@ -819,6 +819,18 @@ static void run_job(job *j, nb_buf *err)
 	free(j);
 }
 
+/* Run a job taken off the queue (the lock held on entry and on return). */
+static void run_unlocked(struct nb_writer *w, job *j)
+{
+	pthread_mutex_unlock(&w->mu);
+	nb_buf err = NB_BUF_INIT;
+	run_job(j, &err);
+	pthread_mutex_lock(&w->mu);
+	if (err.len)
+		nb_buf_add(&w->errors, err.s, err.len);
+	nb_buf_release(&err);
+}
+
 static void *writer_main(void *arg)
 {
 	struct nb_writer *w = arg;
@@ -832,13 +844,7 @@ static void *writer_main(void *arg)
 		w->head = j->next;
 		if (!w->head)
 			w->tail = NULL;
-		pthread_mutex_unlock(&w->mu);
-		nb_buf err = NB_BUF_INIT;
-		run_job(j, &err);
-		pthread_mutex_lock(&w->mu);
-		if (err.len)
-			nb_buf_add(&w->errors, err.s, err.len);
-		nb_buf_release(&err);
+		run_unlocked(w, j);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -911,13 +917,7 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 			w->head = j->next;
 		if (w->tail == j)
 			w->tail = prev;
-		pthread_mutex_unlock(&w->mu);
-		nb_buf err = NB_BUF_INIT;
-		run_job(j, &err);
-		pthread_mutex_lock(&w->mu);
-		if (err.len)
-			nb_buf_add(&w->errors, err.s, err.len);
-		nb_buf_release(&err);
+		run_unlocked(w, j);
 	}
 	w->closing = 1;
 	pthread_cond_signal(&w->cv);

@@ -74,8 +74,10 @@ void nb_run_release(nb_run *r);
  * messages, one per line, are appended to errors). */
 int nb_run_wait_writer(nb_run *r, nb_buf *errors);
 
-/* report_md.c: the markdown report of a run. */
+/* report_md.c: the markdown report of a run; a kernel cell as written in the
+ * notebook, dedented (both reports show it). */
 void nb_report_md(const nb_run *r, nb_buf *out);
+void nb_cell_source(const nb_cell *c, nb_buf *out);
 /* report_pdf.c: the PDF report of a run, written to path (via a temporary
  * file).  0, or -1 with e set. */
 int nb_report_pdf(const nb_run *r, const char *path, nb_err *e);
