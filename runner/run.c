@@ -687,7 +687,7 @@ typedef struct anim {
 	double dpi;
 } anim;
 
-enum { JOB_FIGURE, JOB_FRAME, JOB_ANIM_END };
+enum { JOB_FIGURE, JOB_FRAME_PNG, JOB_FRAME, JOB_ANIM_END };
 
 typedef struct job {
 	int kind;
@@ -695,7 +695,8 @@ typedef struct job {
 	char *path[2];
 	int (*write[2])(pl_figure *, const char *);
 	anim *an;                                   /* JOB_FRAME, JOB_ANIM_END */
-	cairo_surface_t *img;                       /* JOB_FRAME: frame k's pixels */
+	cairo_surface_t *img;                       /* JOB_FRAME(_PNG): frame k's pixels */
+	double dpi;                                 /* JOB_FRAME_PNG, written to path[0] */
 	size_t k;
 	struct job *next;
 } job;
@@ -740,19 +741,14 @@ static void anim_free(anim *an)
 	free(an);
 }
 
-/* One frame: its PNG, its place in the animation and on the contact sheet. */
+/* One frame's place in the animation and on the contact sheet (its PNG is a job of its own,
+ * independent of the others). */
 static void frame_job(anim *an, cairo_surface_t *img, size_t k, nb_buf *err)
 {
 	if (an->failed)
 		return;
 	int w = an->fw, h = an->fh;
-	char *path = nb_xasprintf(an->frame_fmt, k);
-	if (write_file_via_tmp(path, NULL, NULL, img, an->dpi) < 0) {
-		nb_buf_printf(err, "cannot write '%s': %s\n", path, strerror(errno));
-		an->failed = 1;
-	}
-	free(path);
-	if (!an->failed && k == 0) {
+	if (k == 0) {
 		an->g = pl_gif_open(an->gif_tmp, w, h);
 		if (!an->g) {
 			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif_tmp, strerror(errno));
@@ -807,6 +803,12 @@ static void run_job(job *j, nb_buf *err)
 		pl_figure_free(j->f);
 		free(j->path[0]);
 		free(j->path[1]);
+		break;
+	case JOB_FRAME_PNG:
+		if (write_file_via_tmp(j->path[0], NULL, NULL, j->img, j->dpi) < 0)
+			nb_buf_printf(err, "cannot write '%s': %s\n", j->path[0], strerror(errno));
+		cairo_surface_destroy(j->img);
+		free(j->path[0]);
 		break;
 	case JOB_FRAME:
 		frame_job(j->an, j->img, j->k, err);
@@ -901,11 +903,11 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 	if (!w)
 		return 0;
 	pthread_mutex_lock(&w->mu);
-	/* rather than wait, help: take figures (independent of each other; an animation's frames
-	 * stay with the writer, which runs them in order) */
+	/* rather than wait, help: take figures and frames' PNG files (independent of each other;
+	 * the steps that build an animation stay with the writer, which runs them in order) */
 	for (;;) {
 		job *prev = NULL, *j = w->head;
-		while (j && j->kind != JOB_FIGURE) {
+		while (j && j->kind != JOB_FIGURE && j->kind != JOB_FRAME_PNG) {
 			prev = j;
 			j = j->next;
 		}
@@ -1059,12 +1061,18 @@ int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 	}
 	fr->rec = nb_xrealloc(fr->rec, (fr->k + 1) * sizeof *fr->rec);
 	fr->rec[fr->k] = pl_figure_record(f, &fr->rw, &fr->rh);
+	job *p = nb_xcalloc(1, sizeof *p);
+	p->kind = JOB_FRAME_PNG;
+	p->path[0] = nb_xasprintf(fr->an->frame_fmt, fr->k);
+	p->img = cairo_surface_reference(img);
+	p->dpi = fr->an->dpi;
 	job *j = nb_xcalloc(1, sizeof *j);
 	j->kind = JOB_FRAME;
 	j->an = fr->an;
 	j->img = img;
 	j->k = fr->k++;
-	if (submit(c, j) < 0) {
+	int rp = submit(c, p), rj = submit(c, j); /* both, so that both are freed */
+	if (rp < 0 || rj < 0) {
 		fr->failed = 1;
 		return -1;
 	}
