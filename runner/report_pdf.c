@@ -588,15 +588,22 @@ static PangoLayout *caption_layout(doc *D, const char *label, const char *text)
 }
 
 /* Drawings w x h (frames: n of them in cols columns) with a caption; never split from it. */
+/* How n drawings of w x h points sit across the text: their scale (at most 1), columns and gap. */
+static double figure_scale(const doc *D, size_t n, double w, double h, int *cols, double *gap)
+{
+	double tw = D->width - indent_of(D);
+	int across = w > 1.6 * h ? 2 : 3; /* frames: three across, two when they are wide */
+	*cols = n < (size_t)across ? (int)n : across;
+	*gap = n == 1 ? 0 : 6;
+	double cw = (tw - *gap * (*cols - 1)) / *cols; /* one drawing's width on the page */
+	return fmin(1, cw / w);
+}
+
 static void figure_block(doc *D, cairo_surface_t *const *rec, size_t n, double w, double h, const char *caption)
 {
-	double ind = indent_of(D), tw = D->width - ind;
-	/* frames: three across, two when they are wide */
-	int across = w > 1.6 * h ? 2 : 3;
-	int cols = n < (size_t)across ? (int)n : across;
-	double gap = n == 1 ? 0 : 6;
-	double cw = (tw - gap * (cols - 1)) / cols; /* one drawing's width on the page */
-	double s = fmin(1, cw / w);
+	double ind = indent_of(D), tw = D->width - ind, gap;
+	int cols;
+	double s = figure_scale(D, n, w, h, &cols, &gap);
 	size_t rows = (n + (size_t)cols - 1) / (size_t)cols;
 	char label[32];
 	snprintf(label, sizeof label, caption ? "Figure %d." : "Figure %d", ++D->figno);
@@ -1380,13 +1387,23 @@ static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *re
 	if (!c->hide) {
 		nb_buf src = NB_BUF_INIT;
 		nb_cell_source(c, &src);
-		/* a short cell starts where the first lines of its output fit after it */
+		/* a short cell starts where the first lines of its output fit after it, or its figure
+		 * (shrunk as far as figure_block would, with a caption line) */
 		double hs = code_height(D, src.s ? src.s : "", src.len, 1 << 20, slot);
-		double ho = res->text.len ? code_height(D, res->text.s, res->text.len, 3, slot + 1) + 0.5 * D->fs : 0;
-		if (hs + ho < (D->bottom - D->top) / 3) {
+		double next = 0;
+		if (res->text.len) {
+			next = code_height(D, res->text.s, res->text.len, 3, slot + 1) + 0.5 * D->fs;
+		} else if (res->nfigs && res->figs[0].nrec) {
+			const nb_figref *f = &res->figs[0];
+			int cols;
+			double gap, s = figure_scale(D, f->nrec, f->w, f->h, &cols, &gap);
+			next = (f->nrec == 1 ? 0.7 : 1) * f->h * s + 2.5 * D->fs;
+		}
+		double page = D->bottom - D->top;
+		if (hs < page / 3 && hs + next < 0.9 * page) {
 			want_space(D, 0.5 * D->fs);
 			open_block(D);
-			need(D, hs + ho);
+			need(D, hs + next);
 		}
 		code_block(D, src.s ? src.s : "", src.len, 's', slot);
 		nb_buf_release(&src);
