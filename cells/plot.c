@@ -196,6 +196,9 @@ static const nb_subschema twin_schema[] = {{"", twin_p, "a second y axis"}, {NUL
 	{"spines", NB_P_STRINGS, NB_OPTIONAL, "the sides of the box to draw, of left, bottom, right, top (default all)", NULL}, \
 	{"legend", NB_P_STRING, NB_OPTIONAL, "a legend at: best, upper right, upper left, lower left, lower right, " \
 	 "right, center left, center right, lower center, upper center, center", NULL},                              \
+	{"legend_fontsize", NB_P_STRING, NB_OPTIONAL, "the legend's text size: points, or xx-small, x-small, small, " \
+	 "medium, large, x-large, xx-large (matplotlib's names; default 10)", NULL},                                 \
+	{"legend_frame", NB_P_BOOL, "true", "draw the legend's box (matplotlib's frameon)", NULL},                    \
 	{"aspect", NB_P_STRING, NB_OPTIONAL, "'equal' (one unit as long on both axes), 'auto', or a number", NULL}, \
 	{"colorbar", NB_P_BOOL, "false", "a colorbar on the right for the last filled contour set or image (else the last contour lines)", NULL}, \
 	{"colorbar_label", NB_P_STRING, NB_OPTIONAL, "the colorbar's label", NULL},                                  \
@@ -1333,6 +1336,33 @@ static int setup_axes(nb_call *c, pl_axes *ax, const nb_sub *s)
 		nb_unref(v);
 		return r;
 	}
+	nb_unref(v);
+	double lfs = 0;
+	if ((t = str_of(c, s, "legend_fontsize", &v))) {
+		static const struct {
+			const char *name;
+			double scale;
+		} sizes[] = {{"xx-small", 0.579}, {"x-small", 0.694}, {"small", 0.833}, {"medium", 1.0},
+			     {"large", 1.2}, {"x-large", 1.44}, {"xx-large", 1.728}};
+		char *end;
+		lfs = strtod(t, &end);
+		if (end == t || *end)
+			lfs = 0;
+		for (size_t k = 0; k < NB_ARRAY_LEN(sizes); k++)
+			if (!strcmp(t, sizes[k].name))
+				lfs = 10 * sizes[k].scale;
+		if (!(lfs >= 1 && lfs <= 100)) {
+			int r = nb_sub_fail(c, s, "legend_fontsize",
+					    "a legend font size is a number of points from 1 to 100 or a name from xx-small "
+					    "to xx-large, found '%s'", t);
+			nb_unref(v);
+			return r;
+		}
+	}
+	nb_unref(v);
+	if (get(c, s, "legend_frame", &v) < 0)
+		return -1;
+	pl_legend_style(ax, lfs, !v || nb_get_f64(v, 0) != 0);
 	nb_unref(v);
 	if (get(c, s, "colorbar", &v) < 0)
 		return -1;

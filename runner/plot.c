@@ -78,7 +78,8 @@ struct pl_axes {
 	int xlim_set, ylim_set;
 	double xlim[2], ylim[2];
 	char *xlabel, *ylabel, *title;
-	int xscale, yscale, grid, legend, legend_loc;
+	int xscale, yscale, grid, legend, legend_loc, legend_noframe;
+	double legend_fs;           /* 0: the default size */
 	double aspect;
 	int colorbar;
 	char *cbar_label;
@@ -220,6 +221,12 @@ int pl_legend(pl_axes *a, const char *loc)
 			return 0;
 		}
 	return -1;
+}
+
+void pl_legend_style(pl_axes *a, double fontsize, int frame)
+{
+	a->legend_fs = fontsize;
+	a->legend_noframe = !frame;
 }
 
 static artist *add(pl_axes *a, akind k, const pl_style *s)
@@ -2581,23 +2588,24 @@ static double badness(const pl_axes *a, double x, double y, double w, double h)
 
 static void draw_legend(ctx *c, pl_axes *a)
 {
+	const double fs = a->legend_fs > 0 ? a->legend_fs : FS;
 	lentry *e = nb_xcalloc(a->n ? a->n : 1, sizeof *e);
 	size_t ne = 0;
 	for (size_t k = 0; k < a->n; k++)
 		if (a->a[k].label && a->a[k].label[0] != '_' && a->a[k].kind != A_TEXT) {
 			e[ne].r = &a->a[k];
-			e[ne].tl = pl_tl_layout(c->pc, a->a[k].label, FS);
+			e[ne].tl = pl_tl_layout(c->pc, a->a[k].label, fs);
 			ne++;
 		}
 	if (!ne) {
 		free(e);
 		return;
 	}
-	double pad = 0.4 * FS, spacing = 0.5 * FS, hlen = 2.0 * FS, hpad = 0.8 * FS, axpad = 0.5 * FS;
+	double pad = 0.4 * fs, spacing = 0.5 * fs, hlen = 2.0 * fs, hpad = 0.8 * fs, axpad = 0.5 * fs;
 	double tw = 0, th = 0;
 	for (size_t i = 0; i < ne; i++) {
 		tw = fmax(tw, e[i].tl->width);
-		th += fmax(e[i].tl->ascent + e[i].tl->descent, 0.7 * FS) + (i ? spacing : 0);
+		th += fmax(e[i].tl->ascent + e[i].tl->descent, 0.7 * fs) + (i ? spacing : 0);
 	}
 	double w = 2 * pad + hlen + hpad + tw, h = 2 * pad + th;
 	double x0 = a->bx + axpad, x1 = a->bx + a->bw - axpad - w, xm = a->bx + (a->bw - w) / 2;
@@ -2624,24 +2632,26 @@ static void draw_legend(ctx *c, pl_axes *a)
 	a->leg[3] = h;
 	cairo_t *cr = c->cr;
 	/* the frame: white at 0.8 alpha, 0.8 grey edge, rounded by 0.2 font sizes */
-	double rr = 0.2 * FS;
-	cairo_new_path(cr);
-	cairo_new_sub_path(cr);
-	cairo_arc(cr, x + w - rr, y + rr, rr, -M_PI / 2, 0);
-	cairo_arc(cr, x + w - rr, y + h - rr, rr, 0, M_PI / 2);
-	cairo_arc(cr, x + rr, y + h - rr, rr, M_PI / 2, M_PI);
-	cairo_arc(cr, x + rr, y + rr, rr, M_PI, 3 * M_PI / 2);
-	cairo_close_path(cr);
-	cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
-	cairo_fill_preserve(cr);
-	cairo_set_source_rgba(cr, 0.8, 0.8, 0.8, 0.8);
-	cairo_set_dash(cr, NULL, 0, 0);
-	cairo_set_line_width(cr, 1.0);
-	cairo_stroke(cr);
+	double rr = 0.2 * fs;
+	if (!a->legend_noframe) {
+		cairo_new_path(cr);
+		cairo_new_sub_path(cr);
+		cairo_arc(cr, x + w - rr, y + rr, rr, -M_PI / 2, 0);
+		cairo_arc(cr, x + w - rr, y + h - rr, rr, 0, M_PI / 2);
+		cairo_arc(cr, x + rr, y + h - rr, rr, M_PI / 2, M_PI);
+		cairo_arc(cr, x + rr, y + rr, rr, M_PI, 3 * M_PI / 2);
+		cairo_close_path(cr);
+		cairo_set_source_rgba(cr, 1, 1, 1, 0.8);
+		cairo_fill_preserve(cr);
+		cairo_set_source_rgba(cr, 0.8, 0.8, 0.8, 0.8);
+		cairo_set_dash(cr, NULL, 0, 0);
+		cairo_set_line_width(cr, 1.0);
+		cairo_stroke(cr);
+	}
 	double yy = y + pad;
 	for (size_t i = 0; i < ne; i++) {
 		const artist *r = e[i].r;
-		double eh = fmax(e[i].tl->ascent + e[i].tl->descent, 0.7 * FS);
+		double eh = fmax(e[i].tl->ascent + e[i].tl->descent, 0.7 * fs);
 		double mid = yy + eh / 2, hx = x + pad;
 		if (r->kind == A_LINE) {
 			if (r->st.linestyle != PL_LS_NONE) {
@@ -2667,7 +2677,7 @@ static void draw_legend(ctx *c, pl_axes *a)
 			cairo_stroke(cr);
 		} else {
 			cairo_new_path(cr);
-			cairo_rectangle(cr, hx, mid - 0.35 * FS, hlen, 0.7 * FS);
+			cairo_rectangle(cr, hx, mid - 0.35 * fs, hlen, 0.7 * fs);
 			set_color(cr, r->color, r->st.alpha);
 			cairo_fill(cr);
 		}

@@ -83,6 +83,8 @@ void pl_legend_box(const pl_axes *a, double box[4]);
 void pl_set_aspect(pl_axes *a, double ratio);
 /* Legend at a matplotlib location name ("best", "upper right", ...); -1 if unknown. */
 int pl_legend(pl_axes *a, const char *loc);
+/* The legend's text size in points (0: matplotlib's default 10) and whether its box is drawn. */
+void pl_legend_style(pl_axes *a, double fontsize, int frame);
 
 void pl_plot(pl_axes *a, const double *x, const double *y, size_t n, const pl_style *s);
 /* sizes: marker areas in pt² (NULL: 36 each), one colour for all. */
