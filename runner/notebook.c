@@ -699,7 +699,7 @@ static int sub_pval(loader *L, const char *kname, const nb_param *p, const nb_yn
 				return -1;
 			}
 			m = it->items[1];
-			snprintf(ctx, sizeof ctx, "%s '%s'", p->name, sc->tag);
+			snprintf(ctx, sizeof ctx, "'%s' in '%s'", sc->tag, p->name);
 		} else {
 			snprintf(ctx, sizeof ctx, "item %zu of '%s'", i + 1, p->name);
 		}
