@@ -62,12 +62,16 @@ typedef struct artist {
 	/* quiver; streamlines: trajectories as x/y with NAN separators, arrows in u/v (tail, head) */
 	double *u, *v, qscale;
 	double arrowsize;
-	/* images: extent (left, right, bottom, top), colour limits; the colorbar is continuous */
+	/* images: extent (left, right, bottom, top), colour limits, the first row's place, and a
+	 * colorbar with a continuous scale */
 	double ext[4], vmin, vmax;
-	int continuous;
-	int quiver3d;  /* a 3-D quiver line: its positions are u, v, y2 (rows of them) */
+	int origin_lower, cbar_continuous;
+	int depthshade; /* 3-D scatter: farther markers paler */
+	int quiver3d;   /* a 3-D quiver line: its positions are u, v, y2 (rows of them) */
 	int angles_xy, scale_xy;
-	char pivot;
+	char pivot;      /* quiver: the arrow's point at (x, y): 't'ail, 'm'iddle, 'h'ead/t'i'p */
+	char orient;     /* bars: 'v' vertical, 'h' horizontal (barh) */
+	char arrowstyle; /* annotate: '>' for '->', '|' for '-|>', '-' a plain line, 0 no arrow */
 } artist;
 
 struct pl_axes {
@@ -340,7 +344,7 @@ void pl_bar(pl_axes *a, const double *x, const double *height, const double *wid
 		}
 	}
 	r->n = n;
-	r->pivot = horizontal ? 'h' : 'v';
+	r->orient = horizontal ? 'h' : 'v';
 }
 
 void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_cmap *cmap, const double *extent,
@@ -360,7 +364,7 @@ void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_c
 		r->ext[2] = origin_lower ? -0.5 : (double)rows - 0.5;
 		r->ext[3] = origin_lower ? (double)rows - 0.5 : -0.5;
 	}
-	r->pivot = origin_lower ? 'l' : 'u'; /* where the first row goes */
+	r->origin_lower = origin_lower; /* where the first row goes */
 	r->filled = 1;                        /* the colorbar shows bands */
 	double lo = INFINITY, hi = -INFINITY;
 	for (size_t i = 0; i < rows * cols; i++)
@@ -387,7 +391,7 @@ void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_c
 	r->levels = nb_xmalloc(r->nlev * sizeof *r->levels);
 	for (size_t i = 0; i < r->nlev; i++)
 		r->levels[i] = r->vmin + (r->vmax - r->vmin) * (double)i / 256;
-	r->continuous = 1;
+	r->cbar_continuous = 1;
 	a->mappable = (long)r->order;
 }
 
@@ -412,7 +416,7 @@ void pl_annotate(pl_axes *a, double x, double y, double tx, double ty, const cha
 	artist *r = &a->a[a->n - 1];
 	r->ext[0] = x;
 	r->ext[1] = y;
-	r->pivot = arrow; /* '>' for '->', '|' for '-|>', '-' a plain line, 0 none */
+	r->arrowstyle = arrow; /* '>' for '->', '|' for '-|>', '-' a plain line, 0 none */
 }
 
 void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, const double *v, size_t n,
@@ -1322,7 +1326,7 @@ static void view_limits(pl_axes *a, int axis)
 	/* bars stand on sticky bases: the margin stops at the base the bars grow from */
 	for (size_t k = 0; k < a->n; k++) {
 		const artist *r = &a->a[k];
-		if (r->kind != A_BAR || (axis == 1) != (r->pivot == 'v'))
+		if (r->kind != A_BAR || (axis == 1) != (r->orient == 'v'))
 			continue;
 		for (size_t i = 0; i < r->n; i++) {
 			double base = axis == 1 ? r->y[i] : r->x[i];
@@ -2444,7 +2448,7 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 		cairo_surface_mark_dirty(img);
 		/* the first row lies along the top edge (origin 'upper') or the bottom edge ('lower') */
 		double L = X(a, r->ext[0]), R = X(a, r->ext[1]);
-		double top = Y(a, r->pivot == 'l' ? r->ext[2] : r->ext[3]), bot = Y(a, r->pivot == 'l' ? r->ext[3] : r->ext[2]);
+		double top = Y(a, r->origin_lower ? r->ext[2] : r->ext[3]), bot = Y(a, r->origin_lower ? r->ext[3] : r->ext[2]);
 		cairo_save(cr);
 		cairo_translate(cr, L, top);
 		cairo_scale(cr, (R - L) / w, (bot - top) / h);
@@ -2494,7 +2498,7 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 		col.a *= al;
 		double tx = X(a, r->v0), ty = Y(a, r->v1);
 		draw_text_at(c, t, tx, ty, r->ha, r->va, 0, col);
-		if (r->pivot) {
+		if (r->arrowstyle) {
 			/* an annotation's arrow: from the edge of the text's box to the point, 2 pt short of both */
 			double w = t->width, asc = t->ascent, desc = t->descent;
 			double left = tx - (r->ha == 'c' ? w / 2 : r->ha == 'r' ? w : 0);
@@ -2520,7 +2524,7 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 					cairo_set_dash(c->cr, NULL, 0, 0);
 					/* heads as matplotlib's at mutation scale 10: 4 pt long, 2 pt either side */
 					double hl = 4, hw = 2;
-					if (r->pivot == '|') {
+					if (r->arrowstyle == '|') {
 						cairo_move_to(c->cr, sx, sy);
 						cairo_line_to(c->cr, ex - hl * ux, ey - hl * uy);
 						cairo_stroke(c->cr);
@@ -2532,7 +2536,7 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 					} else {
 						cairo_move_to(c->cr, sx, sy);
 						cairo_line_to(c->cr, ex, ey);
-						if (r->pivot == '>') {
+						if (r->arrowstyle == '>') {
 							cairo_move_to(c->cr, ex - hl * ux - hw * uy, ey - hl * uy + hw * ux);
 							cairo_line_to(c->cr, ex, ey);
 							cairo_line_to(c->cr, ex - hl * ux + hw * uy, ey - hl * uy - hw * ux);
@@ -2810,7 +2814,7 @@ static void colorbar_ticks(ctx *c, const pl_axes *a, axis_ticks *t)
 		return;
 	double vals[64] = {0};
 	size_t nv = 0, n = m->nlev, step = (n + 9) / 10;
-	if (m->continuous) {
+	if (m->cbar_continuous) {
 		/* an image's colorbar: the ordinary tick locator on its length */
 		int space = (int)floor(a->cbh / (FS * 2));
 		nv = pl_ticks_auto(lo, hi, space < 1 ? 1 : space > 9 ? 9 : space, vals, 64);
@@ -3347,7 +3351,7 @@ void pl_scatter3d(pl_axes *a, const double *x, const double *y, const double *z,
 	r->z = dup(z, n);
 	r->n = n;
 	r->sizes = sizes ? dup(sizes, n) : NULL;
-	r->continuous = 1; /* depth shading */
+	r->depthshade = 1;
 }
 
 void pl_plot3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const pl_style *s)
@@ -3477,7 +3481,7 @@ static void setup3d(pl_axes *a, view3d *v)
 		/* z has no margin in perspective, unless there is a scatter (mplot3d's scatter sets 0.05) */
 		int scatter = 0;
 		for (size_t k = 0; k < a->n; k++)
-			scatter |= a->a[k].kind == A_LINE && a->a[k].z && a->a[k].continuous;
+			scatter |= a->a[k].kind == A_LINE && a->a[k].z && a->a[k].depthshade;
 		double m = i < 2 || scatter ? (hi - lo) * 0.05 : 0;
 		v->lo[i] = lo - m;
 		v->hi[i] = hi + m;
@@ -3905,10 +3909,10 @@ static void scene_draw(ctx *c, scene3 *sc)
 		} else {
 			const artist *r = p->r;
 			double ms = r->sizes ? sqrt(fmax(r->sizes[p->first2], 0)) : r->st.markersize;
-			if (r->sizes == NULL && r->continuous)
+			if (r->sizes == NULL && r->depthshade)
 				ms = 6; /* scatter's default area, 36 pt² */
 			double alpha = r->st.alpha;
-			if (r->continuous && sc->zhi[p->r->order] > sc->zlo[p->r->order])
+			if (r->depthshade && sc->zhi[p->r->order] > sc->zlo[p->r->order])
 				/* matplotlib's depthshade: the farthest marker at 30 % of its opacity */
 				alpha *= 1 - 0.7 * (p->depth - sc->zlo[p->r->order]) / (sc->zhi[p->r->order] - sc->zlo[p->r->order]);
 			draw_marker(cr, r->st.marker, x[0], y[0], ms, r->color, alpha);
