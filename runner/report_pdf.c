@@ -783,6 +783,36 @@ static void heading_block(doc *D, int level, inl *c)
 
 /* ------------------------------------------------------------ tables */
 
+/* One table row at D->y, with the rules asked for: above it (a page's part of the table
+ * starts), under it as the head's last row, or under it as the table's last. */
+static void table_row(doc *D, const table *t, PangoLayout **lay, size_t row, double x0, double used,
+		      const double *cw, double pad, double rh, int rule_above, int head_rule, int rule_below)
+{
+	if (!D->draw)
+		return;
+	size_t cols = t->cols;
+	double x = x0;
+	for (size_t k = 0; k < cols && row * cols + k < t->n; k++) {
+		cairo_set_source_rgb(D->cr, INK.r, INK.g, INK.b);
+		cairo_move_to(D->cr, x + pad, D->y + pad);
+		pango_cairo_show_layout(D->cr, lay[row * cols + k]);
+		x += cw[k];
+	}
+	cairo_set_source_rgb(D->cr, 0.25, 0.25, 0.25);
+	if (rule_above) {
+		cairo_rectangle(D->cr, x0, D->y, used, 0.8);
+		cairo_fill(D->cr);
+	}
+	if (head_rule) {
+		cairo_rectangle(D->cr, x0, D->y + rh - 0.25, used, 0.5);
+		cairo_fill(D->cr);
+	}
+	if (rule_below) {
+		cairo_rectangle(D->cr, x0, D->y + rh - 0.4, used, 0.8);
+		cairo_fill(D->cr);
+	}
+}
+
 static void table_block(doc *D, table *t)
 {
 	if (D->collect)
@@ -813,8 +843,9 @@ static void table_block(doc *D, table *t)
 	double x0 = D->left + indent_of(D) + (tw - used) / 2;
 	want_space(D, 0.7 * D->fs);
 	open_block(D);
-	for (size_t row = 0; row < rows; row++) {
-		double rh = 0;
+	/* row heights, and how many rows form the head */
+	double *rh = nb_xcalloc(rows, sizeof *rh);
+	for (size_t row = 0; row < rows; row++)
 		for (size_t k = 0; k < cols && row * cols + k < t->n; k++) {
 			size_t i = row * cols + k;
 			pango_layout_set_width(lay[i], (int)((cw[k] - 2 * pad) * PANGO_SCALE));
@@ -822,37 +853,39 @@ static void table_block(doc *D, table *t)
 			pango_layout_set_alignment(lay[i], al == 1 ? PANGO_ALIGN_CENTER : al == 2 ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
 			PangoRectangle r;
 			pango_layout_get_extents(lay[i], NULL, &r);
-			if (r.height / (double)PANGO_SCALE + 2 * pad > rh)
-				rh = r.height / (double)PANGO_SCALE + 2 * pad;
+			rh[row] = fmax(rh[row], r.height / (double)PANGO_SCALE + 2 * pad);
 		}
-		need(D, rh);
-		int head = t->cells[row * cols].head;
-		if (D->draw) {
-			double x = x0;
-			for (size_t k = 0; k < cols && row * cols + k < t->n; k++) {
-				cairo_set_source_rgb(D->cr, INK.r, INK.g, INK.b);
-				cairo_move_to(D->cr, x + pad, D->y + pad);
-				pango_cairo_show_layout(D->cr, lay[row * cols + k]);
-				x += cw[k];
-			}
-			/* rules: above the table, under the head, under the table */
-			cairo_set_source_rgb(D->cr, 0.25, 0.25, 0.25);
-			if (row == 0) {
-				cairo_rectangle(D->cr, x0, D->y, used, 0.8);
+	size_t nhead = 0;
+	while (nhead < rows && t->cells[nhead * cols].head)
+		nhead++;
+	double head_h = 0;
+	for (size_t row = 0; row < nhead; row++)
+		head_h += rh[row];
+	/* the head and the first body row stay together */
+	need(D, head_h + (nhead < rows ? rh[nhead] : 0));
+	int fragment_start = 1; /* the next row opens a page's part of the table: a rule above it */
+	for (size_t row = 0; row < rows; row++) {
+		if (row >= nhead && D->used && D->y + rh[row] > D->bottom + 0.01 && !fragment_start) {
+			/* continued on the next page: close this part, and repeat the head there */
+			if (D->draw) {
+				cairo_set_source_rgb(D->cr, 0.25, 0.25, 0.25);
+				cairo_rectangle(D->cr, x0, D->y - 0.4, used, 0.8);
 				cairo_fill(D->cr);
 			}
-			if (head && (row + 1 == rows || !t->cells[(row + 1) * cols].head)) {
-				cairo_rectangle(D->cr, x0, D->y + rh - 0.25, used, 0.5);
-				cairo_fill(D->cr);
+			new_page(D);
+			for (size_t hr = 0; hr < nhead; hr++) {
+				table_row(D, t, lay, hr, x0, used, cw, pad, rh[hr], hr == 0, hr + 1 == nhead, 0);
+				D->y += rh[hr];
 			}
-			if (row + 1 == rows) {
-				cairo_rectangle(D->cr, x0, D->y + rh - 0.4, used, 0.8);
-				cairo_fill(D->cr);
-			}
+			fragment_start = nhead == 0;
 		}
-		D->y += rh;
+		table_row(D, t, lay, row, x0, used, cw, pad, rh[row], fragment_start, row + 1 == nhead,
+			  row + 1 == rows);
+		fragment_start = 0;
+		D->y += rh[row];
 		D->used = 1;
 	}
+	free(rh);
 	for (size_t i = 0; i < t->n; i++)
 		g_object_unref(lay[i]);
 	free(lay);
