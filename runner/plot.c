@@ -1231,32 +1231,57 @@ static void data_limits(const pl_axes *a, int axis, double *lo, double *hi)
 #undef TAKE
 }
 
-/* The extent of the contour sets: matplotlib's sticky edges (no margin past them). */
-static int sticky_limits(const pl_axes *a, int axis, double *lo, double *hi)
+/* A sticky edge s: the automatic margin stops there rather than cross it (when the data do not). */
+static void stick(double s, double lo, double hi, double *v)
 {
-	int any = 0;
-	*lo = INFINITY;
-	*hi = -INFINITY;
+	if (v[0] < s && lo >= s)
+		v[0] = s;
+	if (v[1] > s && hi <= s)
+		v[1] = s;
+}
+
+/*
+ * matplotlib's sticky edges along one axis: the ends of contour grids, stream grids and
+ * images, and the bases bars grow from.  lo and hi are the data limits, v the view limits
+ * with their margin.
+ */
+static void apply_sticky(const pl_axes *a, int axis, double lo, double hi, double *v)
+{
 	for (size_t k = 0; k < a->n; k++) {
 		const artist *r = &a->a[k];
-		if (r->kind == A_STREAM) {
-			*lo = fmin(*lo, fmin(r->z[axis * 2], r->z[axis * 2 + 1]));
-			*hi = fmax(*hi, fmax(r->z[axis * 2], r->z[axis * 2 + 1]));
-			any = 1;
-			continue;
-		}
-		if (r->kind != A_CONTOUR)
-			continue;
-		for (size_t i = 0; i < r->rows * r->cols; i++) {
-			double v = axis == 0 ? r->x[i] : r->y[i];
-			if (isfinite(v)) {
-				*lo = fmin(*lo, v);
-				*hi = fmax(*hi, v);
-				any = 1;
+		switch (r->kind) {
+		case A_CONTOUR: {
+			double glo = INFINITY, ghi = -INFINITY;
+			for (size_t i = 0; i < r->rows * r->cols; i++) {
+				double g = axis == 0 ? r->x[i] : r->y[i];
+				if (isfinite(g)) {
+					glo = fmin(glo, g);
+					ghi = fmax(ghi, g);
+				}
 			}
+			if (glo <= ghi) {
+				stick(glo, lo, hi, v);
+				stick(ghi, lo, hi, v);
+			}
+			break;
+		}
+		case A_STREAM: /* its grid's ends, kept in z */
+			stick(r->z[axis * 2], lo, hi, v);
+			stick(r->z[axis * 2 + 1], lo, hi, v);
+			break;
+		case A_IMAGE:
+			stick(r->ext[axis * 2], lo, hi, v);
+			stick(r->ext[axis * 2 + 1], lo, hi, v);
+			break;
+		case A_BAR:
+			if ((axis == 1) == (r->orient == 'v'))
+				for (size_t i = 0; i < r->n; i++)
+					stick(axis == 1 ? r->y[i] : r->x[i], lo, hi, v);
+			break;
+		default:
+			break;
 		}
 	}
-	return any;
 }
 
 static void view_limits(pl_axes *a, int axis)
@@ -1316,26 +1341,7 @@ static void view_limits(pl_axes *a, int axis)
 	double m = (hi - lo) * 0.05;
 	v[0] = lo - m;
 	v[1] = hi + m;
-	double slo, shi;
-	if (sticky_limits(a, axis, &slo, &shi)) {
-		if (v[0] < slo && lo >= slo)
-			v[0] = slo;
-		if (v[1] > shi && hi <= shi)
-			v[1] = shi;
-	}
-	/* bars stand on sticky bases: the margin stops at the base the bars grow from */
-	for (size_t k = 0; k < a->n; k++) {
-		const artist *r = &a->a[k];
-		if (r->kind != A_BAR || (axis == 1) != (r->orient == 'v'))
-			continue;
-		for (size_t i = 0; i < r->n; i++) {
-			double base = axis == 1 ? r->y[i] : r->x[i];
-			if (v[0] < base && lo >= base)
-				v[0] = base;
-			if (v[1] > base && hi <= base)
-				v[1] = base;
-		}
-	}
+	apply_sticky(a, axis, lo, hi, v);
 }
 
 static void free_ticks(axis_ticks *t)
