@@ -83,6 +83,7 @@ struct pl_axes {
 	double xlim[2], ylim[2];
 	char *xlabel, *ylabel, *title;
 	int xscale, yscale, grid, legend, legend_loc, legend_noframe;
+	int xinv_auto, yinv_auto;   /* automatic limits run downwards (an image's extent does) */
 	double legend_fs;           /* 0: the default size */
 	double aspect;
 	int colorbar;
@@ -201,6 +202,13 @@ void pl_set_yscale(pl_axes *a, int s) { a->yscale = s; }
 void pl_set_grid(pl_axes *a, int on) { a->grid = on; }
 void pl_hide_spines(pl_axes *a, int sides) { a->hidden_spines = sides; }
 void pl_legend_box(const pl_axes *a, double box[4]) { memcpy(box, a->leg, sizeof a->leg); }
+void pl_view_limits(const pl_axes *a, double v[4])
+{
+	v[0] = a->vx[0];
+	v[1] = a->vx[1];
+	v[2] = a->vy[0];
+	v[3] = a->vy[1];
+}
 void pl_set_aspect(pl_axes *a, double r) { a->aspect = r; }
 
 static void set_str(char **dst, const char *s)
@@ -378,12 +386,13 @@ void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_c
 		r->vmin -= 0.5;
 		r->vmax += 0.5;
 	}
-	/* as matplotlib: the image fills the axes exactly, origin 'upper' puts the first row on top,
-	 * and one data unit is as long on both axes unless an aspect is given */
-	if (!a->xlim_set)
-		pl_set_xlim(a, r->ext[0], r->ext[1]);
-	if (!a->ylim_set)
-		pl_set_ylim(a, r->ext[2], r->ext[3]);
+	/* as matplotlib: the image fills the axes exactly (its extent is a sticky edge), an extent
+	 * running downwards (origin 'upper') turns the axis round, and one data unit is as long on
+	 * both axes unless an aspect is given */
+	if (r->ext[0] > r->ext[1])
+		a->xinv_auto = 1;
+	if (r->ext[2] > r->ext[3])
+		a->yinv_auto = 1;
 	if (a->aspect == 0)
 		a->aspect = 1;
 	/* the colorbar's scale: 256 steps from vmin to vmax, continuous ticks */
@@ -1284,7 +1293,25 @@ static void apply_sticky(const pl_axes *a, int axis, double lo, double hi, doubl
 	}
 }
 
+static void auto_limits(pl_axes *a, int axis);
+
+/*
+ * The view limits along an axis: the ones set, else automatic ones (data, margins, sticky
+ * edges), turned round when an image's extent runs the other way (imshow's origin 'upper').
+ */
 static void view_limits(pl_axes *a, int axis)
+{
+	auto_limits(a, axis);
+	int set = axis == 0 ? a->xlim_set : a->ylim_set;
+	double *v = axis == 0 ? a->vx : a->vy;
+	if (!set && (axis == 0 ? a->xinv_auto : a->yinv_auto) && v[0] < v[1]) {
+		double t = v[0];
+		v[0] = v[1];
+		v[1] = t;
+	}
+}
+
+static void auto_limits(pl_axes *a, int axis)
 {
 	int set = axis == 0 ? a->xlim_set : a->ylim_set;
 	double *v = axis == 0 ? a->vx : a->vy;

@@ -79,6 +79,8 @@ void pl_hide_spines(pl_axes *a, int sides);
 /* The legend's box when the figure was last drawn: left, top, width, height in points from the
  * figure's top left (for tests). */
 void pl_legend_box(const pl_axes *a, double box[4]);
+/* The view limits when the figure was last drawn: left, right, bottom, top in data units. */
+void pl_view_limits(const pl_axes *a, double v[4]);
 /* 'equal' aspect (one data unit is as long on both axes), or a ratio; 0 = auto. */
 void pl_set_aspect(pl_axes *a, double ratio);
 /* Legend at a matplotlib location name ("best", "upper right", ...); -1 if unknown. */

@@ -434,6 +434,37 @@ START_TEST(levels_and_colormaps_like_matplotlib)
 }
 END_TEST
 
+/* An image's extent is a sticky edge, not a limit: a line past it widens the view (x), and
+ * origin 'upper' turns the y axis round; limits as matplotlib 3.6 gives them. */
+START_TEST(image_limits_like_matplotlib)
+{
+	double z[12];
+	for (int i = 0; i < 12; i++)
+		z[i] = i;
+	pl_figure *fig = pl_figure_new(6.4, 4.8, 100);
+	pl_axes *a = pl_subplot(fig, 1, 1, 1);
+	pl_style st;
+	pl_style_init(&st);
+	pl_imshow(a, z, 3, 4, pl_cmap_named("viridis"), NULL, 0, NAN, NAN, &st);
+	double lx[2] = {-1, 5}, ly[2] = {0, 2};
+	pl_plot(a, lx, ly, 2, &st);
+	char dir[] = "/tmp/nbrun-image-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *png = nb_xasprintf("%s/i.png", dir);
+	ck_assert_int_eq(pl_write_png(fig, png), 0);
+	double v[4];
+	pl_view_limits(a, v);
+	ck_assert_double_eq_tol(v[0], -1.3, 1e-12);
+	ck_assert_double_eq_tol(v[1], 5.3, 1e-12);
+	ck_assert_double_eq_tol(v[2], 2.5, 1e-12);
+	ck_assert_double_eq_tol(v[3], -0.5, 1e-12);
+	remove(png);
+	rmdir(dir);
+	free(png);
+	pl_figure_free(fig);
+}
+END_TEST
+
 START_TEST(legend_placement_like_matplotlib)
 {
 	char *path = test_path("fixtures/legend_cases.tsv");
@@ -616,6 +647,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, animated_gif);
 	tcase_add_test(tc, levels_and_colormaps_like_matplotlib);
 	tcase_add_test(tc, legend_placement_like_matplotlib);
+	tcase_add_test(tc, image_limits_like_matplotlib);
 	tcase_add_test(tc, contour_geometry);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
