@@ -67,7 +67,8 @@ typedef struct artist {
 	double ext[4], vmin, vmax;
 	int origin_lower, cbar_continuous;
 	int depthshade; /* 3-D scatter: farther markers paler */
-	int quiver3d;   /* a 3-D quiver line: its positions are u, v, y2 (rows of them) */
+	double *anchor[3]; /* a 3-D quiver's arrow positions (x, y, z; nanchor of each): they alone set */
+	size_t nanchor;    /* the view limits, as in matplotlib */
 	int angles_xy, scale_xy;
 	char pivot;      /* quiver: the arrow's point at (x, y): 't'ail, 'm'iddle, 'h'ead/t'i'p */
 	char orient;     /* bars: 'v' vertical, 'h' horizontal (barh) */
@@ -140,6 +141,8 @@ static void artist_free(artist *a)
 	free(a->x);
 	free(a->y);
 	free(a->y2);
+	for (int k = 0; k < 3; k++)
+		free(a->anchor[k]);
 	free(a->sizes);
 	free(a->text);
 	free(a->label);
@@ -3327,7 +3330,6 @@ void pl_quiver3d(pl_axes *a, const double *x, const double *y, const double *z, 
 	r->y = nb_xmalloc((m ? m : 1) * sizeof *r->y);
 	r->z = nb_xmalloc((m ? m : 1) * sizeof *r->z);
 	r->n = m;
-	r->quiver3d = 1;
 	const double c = cos(15 * M_PI / 180), sn = sin(15 * M_PI / 180);
 	for (size_t i = 0; i < n; i++) {
 		double U[3] = {u[i], v[i], w[i]};
@@ -3365,10 +3367,10 @@ void pl_quiver3d(pl_axes *a, const double *x, const double *y, const double *z, 
 		}
 	}
 	/* the positions, for the view limits */
-	r->u = dup(x, n);
-	r->v = dup(y, n);
-	r->y2 = dup(z, n);
-	r->rows = n;
+	r->anchor[0] = dup(x, n);
+	r->anchor[1] = dup(y, n);
+	r->anchor[2] = dup(z, n);
+	r->nanchor = n;
 }
 
 void pl_scatter3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const double *sizes,
@@ -3476,9 +3478,9 @@ static void limits3d(const pl_axes *a, int axis, double *lo, double *hi)
 			continue;
 		const double *d = axis == 0 ? r->x : axis == 1 ? r->y : r->z;
 		size_t n = r->kind == A_SURFACE ? r->rows * r->cols : r->n;
-		if (r->quiver3d) {
-			d = axis == 0 ? r->u : axis == 1 ? r->v : r->y2;
-			n = r->rows;
+		if (r->anchor[0]) {
+			d = r->anchor[axis];
+			n = r->nanchor;
 		}
 		for (size_t i = 0; i < n; i++)
 			if (isfinite(d[i])) {
