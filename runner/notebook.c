@@ -605,6 +605,32 @@ static int param_pval(loader *L, const nb_kernel *k, const nb_param *p, const nb
 }
 
 /* Check a sub-mapping's parameters against its schema (like a kernel cell's). */
+/* The index of the parameter named by key among np; else an error naming the closest one. */
+static int find_param(loader *L, const char *ctx, const nb_param *params, size_t np, const nb_ynode *key,
+		      size_t *out)
+{
+	for (size_t j = 0; j < np; j++)
+		if (!strcmp(params[j].name, key->text)) {
+			*out = j;
+			return 0;
+		}
+	nb_suggest s;
+	nb_suggest_init(&s, key->text);
+	nb_buf list = NB_BUF_INIT;
+	for (size_t q = 0; q < np; q++) {
+		nb_suggest_offer(&s, params[q].name);
+		nb_buf_printf(&list, "%s%s", q ? ", " : "", params[q].name);
+	}
+	const char *best = nb_suggest_best(&s);
+	if (best)
+		fail(L, key->loc, "%s has no parameter '%s'; did you mean '%s'?", ctx, key->text, best);
+	else
+		fail(L, key->loc, "%s has no parameter '%s' (its parameters: %s)", ctx, key->text,
+		     np ? nb_buf_str(&list) : "none");
+	nb_buf_release(&list);
+	return -1;
+}
+
 static int load_sub(loader *L, const char *ctx, const nb_subschema *sc, const nb_ynode *m, nb_sub *sub)
 {
 	size_t np = 0;
@@ -620,26 +646,9 @@ static int load_sub(loader *L, const char *ctx, const nb_subschema *sc, const nb
 		return fail(L, m->loc, "%s must be a mapping of parameters, found %s", ctx, nb_ydescribe(m));
 	for (size_t i = 0; i < m->n; i += 2) {
 		const nb_ynode *key = m->items[i], *val = m->items[i + 1];
-		size_t j;
-		for (j = 0; j < np; j++)
-			if (!strcmp(sc->params[j].name, key->text))
-				break;
-		if (j == np) {
-			nb_suggest s;
-			nb_suggest_init(&s, key->text);
-			nb_buf list = NB_BUF_INIT;
-			for (size_t q = 0; q < np; q++) {
-				nb_suggest_offer(&s, sc->params[q].name);
-				nb_buf_printf(&list, "%s%s", q ? ", " : "", sc->params[q].name);
-			}
-			const char *best = nb_suggest_best(&s);
-			if (best)
-				fail(L, key->loc, "%s has no parameter '%s'; did you mean '%s'?", ctx, key->text, best);
-			else
-				fail(L, key->loc, "%s has no parameter '%s' (its parameters: %s)", ctx, key->text, nb_buf_str(&list));
-			nb_buf_release(&list);
+		size_t j = 0;
+		if (find_param(L, ctx, sc->params, np, key, &j) < 0)
 			return -1;
-		}
 		sub->args[j].key = key;
 		sub->args[j].val = nb_xcalloc(1, sizeof(nb_pval));
 		if (param_pval_ctx(L, ctx, &sc->params[j], val, sub->args[j].val) < 0)
@@ -864,28 +873,11 @@ static int load_args(loader *L, nb_cell *c, const nb_ynode *an)
 	} else if (an) {
 		for (size_t i = 0; i < an->n; i += 2) {
 			const nb_ynode *key = an->items[i], *val = an->items[i + 1];
-			size_t j;
-			for (j = 0; j < np; j++)
-				if (!strcmp(k->params[j].name, key->text))
-					break;
-			if (j == np) {
-				nb_suggest s;
-				nb_suggest_init(&s, key->text);
-				nb_buf list = NB_BUF_INIT;
-				for (size_t q = 0; q < np; q++) {
-					nb_suggest_offer(&s, k->params[q].name);
-					nb_buf_printf(&list, "%s%s", q ? ", " : "", k->params[q].name);
-				}
-				const char *best = nb_suggest_best(&s);
-				if (best)
-					fail(L, key->loc, "kernel '%s' has no parameter '%s'; did you mean '%s'?", kname,
-					     key->text, best);
-				else
-					fail(L, key->loc, "kernel '%s' has no parameter '%s' (its parameters: %s)", kname,
-					     key->text, np ? nb_buf_str(&list) : "none");
-				nb_buf_release(&list);
+			size_t j = 0;
+			char kctx[128];
+			snprintf(kctx, sizeof kctx, "kernel '%s'", kname);
+			if (find_param(L, kctx, k->params, np, key, &j) < 0)
 				return -1;
-			}
 			c->args[j].key = key;
 			c->args[j].val = nb_xcalloc(1, sizeof(nb_pval));
 			if (param_pval(L, k, &k->params[j], val, c->args[j].val) < 0)
