@@ -51,7 +51,8 @@ static nb_value *new_out(nb_call *c, nb_dtype dt, int nd, const size_t *shape, c
 	return v;
 }
 
-static int k_rand(nb_call *c)
+/* An array of the 'shape' parameter's shape, each element one draw. */
+static int draws(nb_call *c, double (*draw)(nb_rng *))
 {
 	int nd;
 	size_t shape[NB_MAXDIM];
@@ -60,22 +61,12 @@ static int k_rand(nb_call *c)
 	if (!v)
 		return -1;
 	for (size_t i = 0; i < v->size; i++)
-		nb_f64p(v)[i] = nb_rng_double(nb_call_rng(c));
+		nb_f64p(v)[i] = draw(nb_call_rng(c));
 	return nb_out(c, 0, v);
 }
 
-static int k_randn(nb_call *c)
-{
-	int nd;
-	size_t shape[NB_MAXDIM];
-	out_shape(c, "shape", &nd, shape);
-	nb_value *v = new_out(c, NB_F64, nd, shape, "shape");
-	if (!v)
-		return -1;
-	for (size_t i = 0; i < v->size; i++)
-		nb_f64p(v)[i] = nb_rng_gauss(nb_call_rng(c));
-	return nb_out(c, 0, v);
-}
+static int k_rand(nb_call *c) { return draws(c, nb_rng_double); }
+static int k_randn(nb_call *c) { return draws(c, nb_rng_gauss); }
 
 static const nb_param shape_params[] = {
 	{"shape", NB_P_SHAPE, NB_OPTIONAL, "the output shape (default: one number)", NULL}, {NULL}};
