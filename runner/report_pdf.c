@@ -747,10 +747,16 @@ static void rule_block(doc *D)
 }
 
 /* A heading: kept with at least three lines of what follows; recorded for the contents. */
-static void heading_block(doc *D, int level, inl *c)
+/* A heading's text size for its level (1 to 6). */
+static double heading_size(const doc *D, int level)
 {
 	static const double scale[7] = {1, 1.6, 1.35, 1.17, 1.05, 1, 1};
-	double size = D->fs * scale[level < 1 ? 1 : level > 6 ? 6 : level];
+	return D->fs * scale[level < 1 ? 1 : level > 6 ? 6 : level];
+}
+
+static void heading_block(doc *D, int level, inl *c)
+{
+	double size = heading_size(D, level);
 	PangoLayout *l = inl_layout(D, c, SANS, size, 1, D->width - indent_of(D), 0);
 	PangoRectangle lr;
 	pango_layout_get_extents(l, NULL, &lr);
@@ -1113,7 +1119,7 @@ static int md_leave_span(MD_SPANTYPE type, void *detail, void *ud)
 		c->in_math = 0;
 		const char *src = c->mathsrc.s ? c->mathsrc.s : "";
 		if (type == MD_SPAN_LATEXMATH) {
-			double size = D->in_heading ? D->fs * 1.3 : D->fs;
+			double size = D->in_heading ? heading_size(D, D->in_heading) : D->fs;
 			inl_math(D, c, src, size);
 		} else {
 			/* display math ends the paragraph before it; the text after starts a new one */
