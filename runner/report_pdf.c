@@ -27,6 +27,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <hyphen.h>
 #include <md4c.h>
 #include <pango/pangocairo.h>
 
@@ -38,6 +39,8 @@
 #define SANS "DejaVu Sans"
 #define MONO "DejaVu Sans Mono"
 #define MM (72 / 25.4)
+/* Debian's hyphen-en-us; without it the report is set without hyphenation */
+#define HYPHEN_DICT "/usr/share/hyphen/hyph_en_US.dic"
 
 typedef struct rgb {
 	double r, g, b;
@@ -128,6 +131,8 @@ typedef struct doc {
 	int in_cell;
 	const char *basedir;       /* the notebook's folder, for images */
 	int collect;               /* the first pass: only read the headings from the markdown */
+	HyphenDict *hyph;          /* English hyphenation patterns (libhyphen), or NULL */
+	int in_code_span;
 	PangoLayout **code_cache;  /* kernel cells' source, output and error layouts, kept between passes */
 } doc;
 
@@ -1096,6 +1101,8 @@ static int md_enter_span(MD_SPANTYPE type, void *detail, void *ud)
 		nb_buf_reset(&c->alt);
 		return 0;
 	}
+	if (type == MD_SPAN_CODE)
+		D->in_code_span++;
 	if (c->nspan < (int)NB_ARRAY_LEN(c->span_start))
 		c->span_start[c->nspan] = (int)c->text.len;
 	c->nspan++;
@@ -1141,6 +1148,8 @@ static int md_leave_span(MD_SPANTYPE type, void *detail, void *ud)
 		}
 		return 0;
 	}
+	if (type == MD_SPAN_CODE && D->in_code_span > 0)
+		D->in_code_span--;
 	if (c->nspan == 0) /* its start went with a paragraph cut by display math or an image */
 		return 0;
 	c->nspan--;
@@ -1209,6 +1218,53 @@ static void put_entity(nb_buf *b, const char *s, size_t n)
 	nb_buf_add(b, s, n);
 }
 
+/*
+ * Prose with soft hyphens (U+00AD) where the English patterns allow a break, two letters
+ * kept before and three after as TeX does: pango breaks there when a line needs it and draws
+ * the hyphen, so justified lines stretch their spaces less.  Words of ASCII letters only.
+ */
+static void put_hyphenated(doc *D, nb_buf *to, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')))
+			j++;
+		size_t len = j - i;
+		if (len >= 5 && len < 64) {
+			char word[64], hy[72];
+			for (size_t k = 0; k < len; k++)
+				word[k] = (char)((s[i + k] >= 'A' && s[i + k] <= 'Z') ? s[i + k] + 32 : s[i + k]);
+			word[len] = '\0';
+			char **rep = NULL;
+			int *pos = NULL, *cut = NULL;
+			int rc = hnj_hyphen_hyphenate3(D->hyph, word, (int)len, hy, NULL, &rep, &pos, &cut, 2, 3, 2, 3);
+			if (rep) { /* a non-standard break (none in the English patterns): leave the word whole */
+				for (size_t k = 0; k < len; k++)
+					free(rep[k]);
+				free(rep);
+				free(pos);
+				free(cut);
+				rc = -1;
+			}
+			if (rc == 0) {
+				for (size_t k = 0; k < len; k++) {
+					nb_buf_putc(to, s[i + k]);
+					if ((hy[k] & 1) && k + 1 < len)
+						nb_buf_puts(to, "\xc2\xad");
+				}
+				i = j;
+				continue;
+			}
+		}
+		if (j == i) /* not a letter: copy up to the next letter */
+			while (j < n && !((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')))
+				j++;
+		nb_buf_add(to, s + i, j - i);
+		i = j;
+	}
+}
+
 static int md_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud)
 {
 	doc *D = ud;
@@ -1236,6 +1292,12 @@ static int md_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
 		break;
 	case MD_TEXT_ENTITY:
 		put_entity(to, text, size);
+		break;
+	case MD_TEXT_NORMAL:
+		if (D->hyph && !D->in_code_span && !D->in_heading && !D->in_cell && !c->in_img)
+			put_hyphenated(D, to, text, size);
+		else
+			nb_buf_add(to, text, size);
 		break;
 	default:
 		nb_buf_add(to, text, size);
@@ -1560,6 +1622,7 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 
 	/* pass 1: the headings, from the markdown alone; pass 2: their pages after the contents */
 	D.code_cache = nb_xcalloc(3 * nb->ncells + 1, sizeof *D.code_cache);
+	D.hyph = hnj_hyphen_load(HYPHEN_DICT);
 	for (int pass = 0; pass < 2; pass++) {
 		D.collect = pass == 0;
 		D.contents = pass == 1 && nb->report.contents && D.nknown >= 2;
@@ -1619,6 +1682,8 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 		if (D.code_cache[i])
 			g_object_unref(D.code_cache[i]);
 	free(D.code_cache);
+	if (D.hyph)
+		hnj_hyphen_free(D.hyph);
 	inl_release(&D.cur);
 	nb_buf_release(&D.code);
 	free(D.marker);

@@ -200,6 +200,9 @@ if command -v pdftotext > /dev/null; then
 		check "report.pdf of e2e/0008-report shows '$want'" grep -q -F -- "$want" "$TMP/report.txt"
 	done
 	check "report.pdf: two runs give the same bytes" cmp -s "$pdf" "$TMP/r2/0008-report/report.pdf"
+	# prose is hyphenated: pdftotext gives the soft hyphen (U+00AD) where a line broke inside a word
+	check "report.pdf: a justified line broken inside a word, with a hyphen" \
+		sh -c "pdftotext '$pdf' - | grep -q \"\$(printf '\\302\\255')\$\""
 	check "report.pdf: every font embedded" fonts_embedded "$pdf"
 	check "report.pdf: a line plot is vector graphics, not an image" no_images "$pdf"
 	check "report.pdf: letter paper, title, authors and the notebook's date as metadata" \
