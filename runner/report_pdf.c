@@ -1500,12 +1500,9 @@ static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *re
 			double gap, s = figure_scale(D, f->nrec, f->w, f->h, &cols, &gap);
 			next = (f->nrec == 1 ? 0.7 : 1) * f->h * s + 2.5 * D->fs;
 		}
-		double page = D->bottom - D->top;
-		if (hs < page / 3 && hs + next < 0.9 * page) {
-			want_space(D, 0.5 * D->fs);
-			open_block(D);
-			need(D, hs + next);
-		}
+		double page = D->bottom - D->top, before = fmax(D->space, 0.5 * D->fs); /* code_block's space */
+		if (hs < page / 3 && hs + next < 0.9 * page && D->used && D->y + before + hs + next > D->bottom + 0.01)
+			new_page(D);
 		code_block(D, src.s ? src.s : "", src.len, 's', slot);
 		nb_buf_release(&src);
 	}
