@@ -4303,7 +4303,7 @@ int pl_gif_add(pl_gif *gif, cairo_surface_t *img, int delay_cs)
 	{
 		/* giflib quantises in 5 bits a channel (white would be 248): make each
 		 * palette entry the exact mean of the pixels it stands for */
-		double sum[256][3] = {{0}};
+		uint64_t sum[256][3] = {{0}}; /* exact, and converted to double exactly below */
 		size_t cnt[256] = {0};
 		for (size_t k = 0; k < n; k++) {
 			sum[idx[k]][0] += r[k];
@@ -4313,9 +4313,9 @@ int pl_gif_add(pl_gif *gif, cairo_surface_t *img, int delay_cs)
 		}
 		for (int i = 0; i < 256; i++)
 			if (cnt[i]) {
-				colors[i].Red = (GifByteType)lrint(sum[i][0] / (double)cnt[i]);
-				colors[i].Green = (GifByteType)lrint(sum[i][1] / (double)cnt[i]);
-				colors[i].Blue = (GifByteType)lrint(sum[i][2] / (double)cnt[i]);
+				colors[i].Red = (GifByteType)lrint((double)sum[i][0] / (double)cnt[i]);
+				colors[i].Green = (GifByteType)lrint((double)sum[i][1] / (double)cnt[i]);
+				colors[i].Blue = (GifByteType)lrint((double)sum[i][2] / (double)cnt[i]);
 			}
 	}
 	map = GifMakeMapObject(256, colors);
