@@ -159,6 +159,29 @@ static void page_footer(doc *D)
 	g_object_unref(l);
 }
 
+/* Above the text of every page but the first: the notebook's title, small and grey, over a hairline. */
+static void page_header(doc *D)
+{
+	if (!D->draw || D->page < 2)
+		return;
+	PangoLayout *l = pango_layout_new(D->pc);
+	PangoFontDescription *fd = pango_font_description_from_string(SANS);
+	pango_font_description_set_absolute_size(fd, 0.8 * D->fs * PANGO_SCALE);
+	pango_layout_set_font_description(l, fd);
+	pango_font_description_free(fd);
+	pango_layout_set_text(l, D->r->nb->title, -1);
+	pango_layout_set_width(l, (int)(D->width * PANGO_SCALE));
+	pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+	double base = D->top - 0.45 * D->margin;
+	cairo_set_source_rgb(D->cr, GREY.r, GREY.g, GREY.b);
+	cairo_move_to(D->cr, D->left, base - pango_layout_get_baseline(l) / (double)PANGO_SCALE);
+	pango_cairo_show_layout(D->cr, l);
+	g_object_unref(l);
+	cairo_set_source_rgb(D->cr, 0.82, 0.82, 0.82);
+	cairo_rectangle(D->cr, D->left, base + 0.35 * D->fs, D->width, 0.4);
+	cairo_fill(D->cr);
+}
+
 static void new_page(doc *D)
 {
 	page_footer(D);
@@ -168,6 +191,7 @@ static void new_page(doc *D)
 	D->y = D->top;
 	D->used = 0;
 	D->space = 0;
+	page_header(D);
 }
 
 /* Apply the pending space before a block (none at the top of a page). */
@@ -1457,13 +1481,22 @@ static void contents_block(doc *D)
 			pango_layout_set_text(nl, num, -1);
 			PangoRectangle nr;
 			pango_layout_get_extents(nl, NULL, &nr);
-			/* the number on the entry's last line */
+			/* the number on the entry's last line, with dotted leaders from the text to it */
 			lines L = get_lines(el);
 			double base = D->y - L.bot[L.n - 1] + L.base[L.n - 1];
+			PangoRectangle last;
+			pango_layout_line_get_extents(L.line[L.n - 1], NULL, &last);
 			free_lines(&L);
+			double numx = D->left + D->width - nr.width / (double)PANGO_SCALE;
+			double from = D->left + ind + (last.x + last.width) / (double)PANGO_SCALE + 0.6 * D->fs;
+			cairo_set_source_rgb(D->cr, 0.55, 0.55, 0.55);
+			for (double dx = ceil(from / (0.45 * D->fs)) * 0.45 * D->fs; dx < numx - 0.5 * D->fs; dx += 0.45 * D->fs) {
+				cairo_new_sub_path(D->cr);
+				cairo_arc(D->cr, dx, base - 0.05 * D->fs, 0.045 * D->fs, 0, 2 * M_PI);
+			}
+			cairo_fill(D->cr);
 			cairo_set_source_rgb(D->cr, INK.r, INK.g, INK.b);
-			cairo_move_to(D->cr, D->left + D->width - nr.width / (double)PANGO_SCALE,
-				      base - pango_layout_get_baseline(nl) / (double)PANGO_SCALE);
+			cairo_move_to(D->cr, numx, base - pango_layout_get_baseline(nl) / (double)PANGO_SCALE);
 			pango_cairo_show_layout(D->cr, nl);
 			g_object_unref(nl);
 			PangoRectangle er;
