@@ -119,35 +119,6 @@ const char *nb_binop_symbol(nb_binop op)
 	return sym[op];
 }
 
-/* numpy's npy_divmod for doubles (floor division and Python modulo). */
-static void f_divmod(double a, double b, double *floordiv, double *modulus)
-{
-	double mod = fmod(a, b);
-	if (b == 0) {
-		*modulus = mod;
-		*floordiv = a / b;
-		return;
-	}
-	double div = (a - mod) / b;
-	if (mod != 0) {
-		if ((b < 0) != (mod < 0)) {
-			mod += b;
-			div -= 1.0;
-		}
-	} else {
-		mod = copysign(0.0, b);
-	}
-	double fd;
-	if (div != 0) {
-		fd = floor(div);
-		if (div - fd > 0.5)
-			fd += 1.0;
-	} else {
-		fd = copysign(0.0, a / b);
-	}
-	*floordiv = fd;
-	*modulus = mod;
-}
 
 static double f_binary(nb_binop op, double x, double y)
 {
@@ -157,8 +128,8 @@ static double f_binary(nb_binop op, double x, double y)
 	case NB_SUB: return x - y;
 	case NB_MUL: return x * y;
 	case NB_DIV: return x / y;
-	case NB_FLOORDIV: f_divmod(x, y, &q, &r); return q;
-	case NB_MOD: f_divmod(x, y, &q, &r); return r;
+	case NB_FLOORDIV: nb_divmod(x, y, &q, &r); return q;
+	case NB_MOD: nb_divmod(x, y, &q, &r); return r;
 	case NB_POW: return pow(x, y);
 	case NB_MAXIMUM: return (isnan(x) || x >= y) ? x : y;
 	case NB_MINIMUM: return (isnan(x) || x <= y) ? x : y;

@@ -856,61 +856,31 @@ void pl_colorbar(pl_axes *a, const char *label)
 
 /* ---------------------------------------------------------------- ticks */
 
-/* Python's float divmod (fmod-based, as matplotlib's tick code computes). */
-static void pydivmod(double a, double b, double *d, double *m)
-{
-	double mod = fmod(a, b);
-	double div = (a - mod) / b;
-	if (mod != 0) {
-		if ((b < 0) != (mod < 0)) {
-			mod += b;
-			div -= 1.0;
-		}
-	} else {
-		mod = copysign(0.0, b);
-	}
-	double fd;
-	if (div != 0) {
-		fd = floor(div);
-		if (div - fd > 0.5)
-			fd += 1.0;
-	} else {
-		fd = copysign(0.0, a / b);
-	}
-	*d = fd;
-	*m = mod;
-}
-
 static double floordiv(double a, double b)
 {
 	double d, m;
-	pydivmod(a, b, &d, &m);
+	nb_divmod(a, b, &d, &m);
 	return d;
 }
 
-/* matplotlib's _Edge_integer: floor/ceil of x/step with a tolerance. */
+/* matplotlib's _Edge_integer: floor/ceil of x/step with a tolerance that grows with the offset. */
+static double edge_tol(double step, double offset)
+{
+	return offset > 0 ? fmin(0.4999, fmax(1e-10, pow(10, log10(offset / step) - 12))) : 1e-10;
+}
+
 static double edge_le(double x, double step, double offset)
 {
 	double d, m;
-	pydivmod(x, step, &d, &m);
-	double tol = 1e-10;
-	if (offset > 0) {
-		double digits = log10(offset / step);
-		tol = fmin(0.4999, fmax(1e-10, pow(10, digits - 12)));
-	}
-	return fabs(m / step - 1) < tol ? d + 1 : d;
+	nb_divmod(x, step, &d, &m);
+	return fabs(m / step - 1) < edge_tol(step, offset) ? d + 1 : d;
 }
 
 static double edge_ge(double x, double step, double offset)
 {
 	double d, m;
-	pydivmod(x, step, &d, &m);
-	double tol = 1e-10;
-	if (offset > 0) {
-		double digits = log10(offset / step);
-		tol = fmin(0.4999, fmax(1e-10, pow(10, digits - 12)));
-	}
-	return fabs(m / step) < tol ? d : d + 1;
+	nb_divmod(x, step, &d, &m);
+	return fabs(m / step) < edge_tol(step, offset) ? d : d + 1;
 }
 
 size_t pl_ticks_auto(double vmin, double vmax, int nbins, double *out, size_t cap)

@@ -219,6 +219,26 @@ static pl_tl parse_arg(mp *P, double size, int style)
 }
 
 /* Raw text of a {group} (for \text). */
+/* The end of a command's name that starts at s[i] (just after the backslash): one character
+ * that is not a letter, or a run of letters. */
+static size_t command_end(const char *s, size_t i, size_t n)
+{
+	if (i < n && !isalpha((unsigned char)s[i]))
+		return i + 1;
+	while (i < n && isalpha((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* The character the symbol command name[0..len) stands for, or NULL. */
+static const char *symbol_named(const char *name, size_t len)
+{
+	for (size_t k = 0; k < NB_ARRAY_LEN(symbols); k++)
+		if (symbols[k].utf8 && strlen(symbols[k].name) == len && !strncmp(symbols[k].name, name, len))
+			return symbols[k].utf8;
+	return NULL;
+}
+
 static int utf8_len(unsigned char c);
 
 /* Raw text of a {group}, or of the single token that stands for one (\hat x, \hat\beta), a
@@ -231,14 +251,9 @@ static char *raw_arg(mp *P)
 	if (P->s[P->i] != '{') {
 		size_t start = P->i;
 		if (P->s[P->i] == '\\') {
-			P->i++;
-			while (P->i < P->n && isalpha((unsigned char)P->s[P->i]))
-				P->i++;
-			for (size_t k = 0; k < NB_ARRAY_LEN(symbols); k++)
-				if (symbols[k].utf8 && strlen(symbols[k].name) == P->i - start - 1 &&
-				    !strncmp(symbols[k].name, P->s + start + 1, P->i - start - 1))
-					return nb_xstrdup(symbols[k].utf8);
-			return nb_xstrndup(P->s + start, P->i - start);
+			P->i = command_end(P->s, P->i + 1, P->n);
+			const char *g = symbol_named(P->s + start + 1, P->i - start - 1);
+			return g ? nb_xstrdup(g) : nb_xstrndup(P->s + start, P->i - start);
 		}
 		int len = utf8_len((unsigned char)P->s[P->i]);
 		P->i += P->i + (size_t)len <= P->n ? (size_t)len : P->n - P->i;
@@ -281,16 +296,9 @@ static const char *delimiter_glyph(mp *P, char buf[8])
 		return buf;
 	}
 	size_t start = ++P->i;
-	if (P->i < P->n && !isalpha((unsigned char)P->s[P->i]))
-		P->i++;
-	else
-		while (P->i < P->n && isalpha((unsigned char)P->s[P->i]))
-			P->i++;
-	for (size_t k = 0; k < NB_ARRAY_LEN(symbols); k++)
-		if (symbols[k].utf8 && strlen(symbols[k].name) == P->i - start &&
-		    !strncmp(symbols[k].name, P->s + start, P->i - start))
-			return symbols[k].utf8;
-	return "";
+	P->i = command_end(P->s, P->i, P->n);
+	const char *g = symbol_named(P->s + start, P->i - start);
+	return g ? g : "";
 }
 
 /* A delimiter tall enough for content reaching asc above and desc below the baseline. */
@@ -355,12 +363,7 @@ static int ends_operand(const mp *P, size_t at)
 	char c = P->s[at];
 	if (c != '\\')
 		return !strchr("+-*/=<>([,;:|", c);
-	size_t start = at + 1, end = start;
-	if (end < P->n && !isalpha((unsigned char)P->s[end]))
-		end++;
-	else
-		while (end < P->n && isalpha((unsigned char)P->s[end]))
-			end++;
+	size_t start = at + 1, end = command_end(P->s, start, P->n);
 	for (size_t k = 0; k < NB_ARRAY_LEN(ops); k++)
 		if (strlen(ops[k]) == end - start && !strncmp(ops[k], P->s + start, end - start))
 			return 0;
@@ -391,12 +394,7 @@ static pl_tl parse_atom(mp *P, double size, int style, char stop, int *ok, int *
 	}
 	if (c == '\\') {
 		size_t start = ++P->i;
-		if (P->i < P->n && !isalpha((unsigned char)P->s[P->i])) {
-			P->i++;
-		} else {
-			while (P->i < P->n && isalpha((unsigned char)P->s[P->i]))
-				P->i++;
-		}
+		P->i = command_end(P->s, P->i, P->n);
 		char name[32];
 		size_t nl = P->i - start < 31 ? P->i - start : 31;
 		memcpy(name, P->s + start, nl);

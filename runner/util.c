@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,4 +304,34 @@ double nb_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* numpy's npy_divmod for doubles (floor division and Python modulo). */
+void nb_divmod(double a, double b, double *floordiv, double *modulus)
+{
+	double mod = fmod(a, b);
+	if (b == 0) {
+		*modulus = mod;
+		*floordiv = a / b;
+		return;
+	}
+	double div = (a - mod) / b;
+	if (mod != 0) {
+		if ((b < 0) != (mod < 0)) {
+			mod += b;
+			div -= 1.0;
+		}
+	} else {
+		mod = copysign(0.0, b);
+	}
+	double fd;
+	if (div != 0) {
+		fd = floor(div);
+		if (div - fd > 0.5)
+			fd += 1.0;
+	} else {
+		fd = copysign(0.0, a / b);
+	}
+	*floordiv = fd;
+	*modulus = mod;
 }

@@ -101,4 +101,8 @@ int nb_mkdirs(const char *path);
 /* Monotonic seconds. */
 double nb_now(void);
 
+/* numpy's npy_divmod for doubles: floor division and Python's modulo (the sign of b),
+ * as numpy's // and % and matplotlib's tick code compute them. */
+void nb_divmod(double a, double b, double *floordiv, double *modulus);
+
 #endif
