@@ -494,6 +494,20 @@ static void flow_para(doc *D, PangoLayout *l, const inl *c, double x, const char
 	free_lines(&L);
 }
 
+/* Plain text (not markdown) as a paragraph at the current indent, in one face. */
+static void text_para(doc *D, const char *text, const char *family, double size, int bold, int italic, rgb ink)
+{
+	inl c;
+	inl_init(&c);
+	nb_buf_puts(&c.text, text);
+	if (italic)
+		add_attr(&c, pango_attr_style_new(PANGO_STYLE_ITALIC), 0, (int)c.text.len);
+	PangoLayout *l = inl_layout(D, &c, family, size, bold, D->width - indent_of(D), 0);
+	flow_para(D, l, NULL, indent_of(D), NULL, ink);
+	g_object_unref(l);
+	inl_release(&c);
+}
+
 /* ------------------------------------------------------------ blocks */
 
 /* A monospace block: 's' source (shaded, framed), 'o' printed output (lightly shaded, a rule at its
@@ -701,14 +715,7 @@ static void image_block(doc *D, const char *src, const char *alt)
 		cairo_surface_destroy(img);
 		char *msg = nb_xasprintf("[image %s could not be read as PNG%s%s]", src, alt && *alt ? ": " : "",
 					 alt ? alt : "");
-		inl c;
-		inl_init(&c);
-		nb_buf_puts(&c.text, msg);
-		add_attr(&c, pango_attr_style_new(PANGO_STYLE_ITALIC), 0, (int)c.text.len);
-		PangoLayout *l = inl_layout(D, &c, SERIF, D->fs, 0, D->width - indent_of(D), 0);
-		flow_para(D, l, NULL, indent_of(D), NULL, GREY);
-		g_object_unref(l);
-		inl_release(&c);
+		text_para(D, msg, SERIF, D->fs, 0, 1, GREY);
 		free(msg);
 		return;
 	}
@@ -1357,21 +1364,6 @@ static void markdown(doc *D, const char *md)
 	D->tab = NULL;
 }
 
-/* A line of prose given as plain text (not markdown). */
-static void plain_para(doc *D, const char *text, int italic, rgb ink)
-{
-	inl c;
-	inl_init(&c);
-	nb_buf_puts(&c.text, text);
-	if (italic)
-		add_attr(&c, pango_attr_style_new(PANGO_STYLE_ITALIC), 0, (int)c.text.len);
-	PangoLayout *l = inl_layout(D, &c, SERIF, D->fs, 0, D->width, 0);
-	want_space(D, 0.6 * D->fs);
-	flow_para(D, l, &c, 0, NULL, ink);
-	want_space(D, 0.6 * D->fs);
-	g_object_unref(l);
-	inl_release(&c);
-}
 
 /* ------------------------------------------------------------ the run */
 
@@ -1399,13 +1391,7 @@ static char *report_date(const nb_notebook *nb)
 static void title_block(doc *D)
 {
 	const nb_notebook *nb = D->r->nb;
-	inl c;
-	inl_init(&c);
-	nb_buf_puts(&c.text, nb->title);
-	PangoLayout *l = inl_layout(D, &c, SANS, 2.1 * D->fs, 1, D->width, 0);
-	flow_para(D, l, NULL, 0, NULL, INK);
-	g_object_unref(l);
-	inl_release(&c);
+	text_para(D, nb->title, SANS, 2.1 * D->fs, 1, 0, INK);
 	D->y += 0.5 * D->fs;
 	/* authors, source, licence, date: one small line each */
 	char *date = report_date(nb);
@@ -1447,14 +1433,8 @@ static void contents_block(doc *D)
 {
 	if (!D->contents)
 		return;
-	inl c;
-	inl_init(&c);
-	nb_buf_puts(&c.text, "Contents");
 	want_space(D, 0.4 * D->fs);
-	PangoLayout *l = inl_layout(D, &c, SANS, 1.35 * D->fs, 1, D->width, 0);
-	flow_para(D, l, NULL, 0, NULL, INK);
-	g_object_unref(l);
-	inl_release(&c);
+	text_para(D, "Contents", SANS, 1.35 * D->fs, 1, 0, INK);
 	want_space(D, 0.5 * D->fs);
 	int top = 6;
 	for (size_t i = 0; i < D->nknown; i++)
@@ -1588,7 +1568,8 @@ static void layout_run(doc *D)
 	if (stopped < nb->ncells) {
 		size_t left = nb->ncells - stopped;
 		char *msg = nb_xasprintf("The run stopped here: %zu later cell%s did not run.", left, left == 1 ? "" : "s");
-		plain_para(D, msg, 1, (rgb){0.55, 0.05, 0.05});
+		want_space(D, 0.6 * D->fs);
+		text_para(D, msg, SERIF, D->fs, 0, 1, (rgb){0.55, 0.05, 0.05});
 		free(msg);
 	}
 	page_footer(D);
