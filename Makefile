@@ -12,7 +12,7 @@
 PREFIX ?= /usr/local
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = yaml-0.1 lapacke openblas cairo cairo-pdf cairo-svg cairo-png pangocairo libpng md4c
+PKGS = yaml-0.1 lapacke openblas cairo cairo-pdf cairo-svg cairo-png pangocairo libpng md4c zlib
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))

@@ -2968,7 +2968,7 @@ static void draw_twin(ctx *c, pl_axes *a, axis_ticks *yt)
 	qsort(order, a->n, sizeof *order, by_zorder);
 	cairo_rectangle(cr, a->bx, a->by, a->bw, a->bh);
 	cairo_clip(cr);
-	for (size_t k = 0; k < a->n; k++)
+	for (size_t k = 0; k < a->n && !c->f->measuring; k++)
 		draw_artist(c, a, order[k]);
 	cairo_reset_clip(cr);
 	free(order);
@@ -3172,27 +3172,31 @@ static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 			free_ticks(&yt[i]);
 			continue;
 		}
-		/* the face and the grid */
+		/* the face, the grid and the layers, clipped to the box: a measurement of the
+		 * drawing's ink counts the box whole, so it skips them */
 		cairo_save(cr);
-		cairo_rectangle(cr, a->bx, a->by, a->bw, a->bh);
-		cairo_set_source_rgb(cr, 1, 1, 1);
-		cairo_fill(cr);
-		if (a->grid)
-			draw_grid(&c, a, &xt[i], &yt[i]);
-		const artist **order = nb_xcalloc(a->n ? a->n : 1, sizeof *order);
-		for (size_t k = 0; k < a->n; k++)
+		size_t n_layers = f->measuring ? 0 : a->n;
+		if (!f->measuring) {
+			cairo_rectangle(cr, a->bx, a->by, a->bw, a->bh);
+			cairo_set_source_rgb(cr, 1, 1, 1);
+			cairo_fill(cr);
+			if (a->grid)
+				draw_grid(&c, a, &xt[i], &yt[i]);
+		}
+		const artist **order = nb_xcalloc(n_layers ? n_layers : 1, sizeof *order);
+		for (size_t k = 0; k < n_layers; k++)
 			order[k] = &a->a[k];
-		qsort(order, a->n, sizeof *order, by_zorder);
+		qsort(order, n_layers, sizeof *order, by_zorder);
 		cairo_rectangle(cr, a->bx, a->by, a->bw, a->bh);
 		cairo_clip(cr);
 		size_t k = 0;
-		for (; k < a->n && order[k]->st.zorder <= 2.5; k++)
+		for (; k < n_layers && order[k]->st.zorder <= 2.5; k++)
 			draw_artist(&c, a, order[k]);
 		cairo_reset_clip(cr);
 		draw_spines_ticks(&c, a, &xt[i], &yt[i]);
 		cairo_rectangle(cr, a->bx, a->by, a->bw, a->bh);
 		cairo_clip(cr);
-		for (; k < a->n; k++)
+		for (; k < n_layers; k++)
 			draw_artist(&c, a, order[k]);
 		cairo_reset_clip(cr);
 		free(order);
@@ -4010,11 +4014,16 @@ static int ink_of(pl_figure *f, long i, double *x0, double *y0, double *x1, doub
 	double w, h;
 	cairo_recording_surface_ink_extents(rec, x0, y0, &w, &h);
 	cairo_surface_destroy(rec);
-	if (!(w > 0 && h > 0))
-		return 0;
-	*x1 = *x0 + w;
-	*y1 = *y0 + h;
-	/* matplotlib's tight boxes include every axes' box, drawn or not */
+	int any = w > 0 && h > 0;
+	if (any) {
+		*x1 = *x0 + w;
+		*y1 = *y0 + h;
+	} else {
+		*x0 = *y0 = INFINITY;
+		*x1 = *y1 = -INFINITY;
+	}
+	/* matplotlib's tight boxes include every axes' box, drawn or not (render leaves out
+	 * what lies inside the boxes when it measures) */
 	for (size_t k = 0; k < f->nax; k++) {
 		const pl_axes *a = f->ax[k];
 		if (i >= 0 && (long)k != i)
@@ -4023,8 +4032,9 @@ static int ink_of(pl_figure *f, long i, double *x0, double *y0, double *x1, doub
 		*y0 = fmin(*y0, a->by);
 		*x1 = fmax(*x1, a->bx + a->bw);
 		*y1 = fmax(*y1, a->by + a->bh);
+		any = 1;
 	}
-	return 1;
+	return any;
 }
 
 /*
