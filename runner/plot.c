@@ -73,6 +73,7 @@ typedef struct artist {
 	char pivot;      /* quiver: the arrow's point at (x, y): 't'ail, 'm'iddle, 'h'ead/t'i'p */
 	char orient;     /* bars: 'v' vertical, 'h' horizontal (barh) */
 	char arrowstyle; /* annotate: '>' for '->', '|' for '-|>', '-' a plain line, 0 no arrow */
+	struct contour_memo *memo; /* contours: what drawing them computes from the data alone */
 } artist;
 
 struct pl_axes {
@@ -130,6 +131,8 @@ pl_figure *pl_figure_new(double w, double h, double dpi)
 	return f;
 }
 
+static void contour_memo_free(struct contour_memo *m, size_t nlev);
+
 static void artist_free(artist *a)
 {
 	free(a->u);
@@ -146,6 +149,7 @@ static void artist_free(artist *a)
 	free(a->sizes);
 	free(a->text);
 	free(a->label);
+	contour_memo_free(a->memo, a->nlev);
 }
 
 void pl_figure_free(pl_figure *f)
@@ -1782,14 +1786,56 @@ size_t pl_contour_trace(const double *x, const double *y, const double *z, size_
 	return out.n;
 }
 
+/*
+ * What drawing a contour set computes from its data alone, kept from one
+ * drawing of the figure to the next (the recording for the report, the PNG,
+ * the PDF): each level's lines and each band's outlines, in data coordinates,
+ * pieces separated by NaN points.  Filled in by the first drawing; a figure
+ * is drawn by one thread at a time.
+ */
+typedef struct contour_memo {
+	polyline *lines; /* nlev: contour lines */
+	polyline *bands; /* nlev - 1: filled contours */
+} contour_memo;
+
+static void contour_memo_free(contour_memo *m, size_t nlev)
+{
+	if (!m)
+		return;
+	for (size_t k = 0; k < nlev && m->lines; k++) {
+		free(m->lines[k].x);
+		free(m->lines[k].y);
+	}
+	for (size_t k = 0; k + 1 < nlev && m->bands; k++) {
+		free(m->bands[k].x);
+		free(m->bands[k].y);
+	}
+	free(m->lines);
+	free(m->bands);
+	free(m);
+}
+
+/* r's memo, made on first use (r itself stays unchanged: the memo is a cache of it) */
+static contour_memo *memo_of(const artist *r)
+{
+	if (!r->memo)
+		((artist *)r)->memo = nb_xcalloc(1, sizeof *r->memo);
+	return r->memo;
+}
+
 static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 {
 	double lev0 = r->levels[0], levn = r->levels[r->nlev - 1];
 	cairo_t *cr = c->cr;
+	contour_memo *m = memo_of(r);
+	if (!m->lines) {
+		m->lines = nb_xcalloc(r->nlev, sizeof *m->lines);
+		for (size_t li = 0; li < r->nlev; li++)
+			contour_trace(r, r->levels[li], &m->lines[li]);
+	}
 	for (size_t li = 0; li < r->nlev; li++) {
 		double L = r->levels[li];
-		polyline pl = {0};
-		contour_trace(r, L, &pl);
+		const polyline pl = m->lines[li];
 		if (!pl.n)
 			continue;
 		cairo_new_path(cr);
@@ -1805,8 +1851,6 @@ static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 				cairo_move_to(cr, X(a, pl.x[q]), Y(a, pl.y[q]));
 			pen = 1;
 		}
-		free(pl.x);
-		free(pl.y);
 		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (L - lev0) / (levn - lev0) : 0.5);
 		set_color(cr, col, r->st.alpha);
 		cairo_set_line_width(cr, r->st.linewidth);
@@ -2069,8 +2113,9 @@ static size_t pair_slot(const bpair *tab, size_t cap, uint64_t kl, uint64_t kh)
 	return h;
 }
 
-static void band_path(cairo_t *cr, const pl_axes *a, const artist *r, const size_t *cells, size_t n, double lo,
-		      double hi)
+/* The outlines of one band, appended to out in data coordinates, each closed ring followed by a
+ * NaN point. */
+static void band_rings(const artist *r, const size_t *cells, size_t n, double lo, double hi, polyline *out)
 {
 	if (!n)
 		return;
@@ -2121,18 +2166,15 @@ static void band_path(cairo_t *cr, const pl_axes *a, const artist *r, const size
 	free(tab);
 	qsort(e, ne, sizeof *e, bedge_cmp);
 	char *done = nb_xcalloc(ne ? ne : 1, 1);
-	double *px = nb_xmalloc((ne + 1) * sizeof *px), *py = nb_xmalloc((ne + 1) * sizeof *py);
 	for (size_t s = 0; s < ne; s++) {
 		if (done[s])
 			continue;
 		/* follow the outline from edge s until it closes */
-		size_t np = 0, cur = s;
+		size_t cur = s;
 		uint64_t first = e[s].u;
 		for (;;) {
 			done[cur] = 1;
-			px[np] = X(a, e[cur].x0);
-			py[np] = Y(a, e[cur].y0);
-			np++;
+			pts_add(out, e[cur].x0, e[cur].y0);
 			uint64_t next = e[cur].v;
 			if (next == first)
 				break;
@@ -2150,7 +2192,24 @@ static void band_path(cairo_t *cr, const pl_axes *a, const artist *r, const size
 				break; /* a closed set of edges always continues; stop safely if not */
 			cur = lo_i;
 		}
-		/* drop vertices lying straight between their neighbours (runs along the grid) */
+		pts_add(out, NAN, NAN);
+	}
+	free(done);
+	free(e);
+}
+
+/* A band's rings as one path in device space, less the vertices lying straight between their
+ * neighbours (runs along the grid). */
+static void band_path(cairo_t *cr, const pl_axes *a, const polyline *rings)
+{
+	double *px = nb_xmalloc((rings->n + 1) * sizeof *px), *py = nb_xmalloc((rings->n + 1) * sizeof *py);
+	for (size_t q0 = 0; q0 < rings->n;) {
+		size_t np = 0;
+		for (; q0 < rings->n && !isnan(rings->x[q0]); q0++, np++) {
+			px[np] = X(a, rings->x[q0]);
+			py[np] = Y(a, rings->y[q0]);
+		}
+		q0++; /* the NaN */
 		size_t k = 0;
 		for (size_t t = 0; t < np; t++) {
 			double ax = k ? px[k - 1] : px[np - 1], ay = k ? py[k - 1] : py[np - 1];
@@ -2170,19 +2229,16 @@ static void band_path(cairo_t *cr, const pl_axes *a, const artist *r, const size
 			cairo_line_to(cr, px[t], py[t]);
 		cairo_close_path(cr);
 	}
-	free(done);
 	free(px);
 	free(py);
-	free(e);
 }
 
-static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
+/* Each band's outlines (data coordinates), ring after ring: the cells bucketed by the bands they
+ * touch, then each band's pieces joined. */
+static polyline *band_outlines(const artist *r)
 {
 	size_t rows = r->rows, cols = r->cols, nl = r->nlev;
-	if (rows < 2 || cols < 2 || nl < 2)
-		return;
 	size_t ncell = (rows - 1) * (cols - 1), nb = nl - 1;
-	/* bucket the cells by the bands they touch */
 	size_t *count = nb_xcalloc(nb + 1, sizeof *count);
 	size_t *first = nb_xmalloc(ncell * sizeof *first), *last = nb_xmalloc(ncell * sizeof *last);
 	int opaque = r->st.alpha >= 1;
@@ -2220,19 +2276,11 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 	for (size_t k = 0; k < ncell; k++)
 		for (size_t b = first[k]; b <= last[k] && first[k] <= last[k]; b++)
 			cells[start[b] + fill[b]++] = k;
-	double lev0 = r->levels[0], levn = r->levels[nl - 1];
-	cairo_t *cr = c->cr;
+	polyline *bands = nb_xcalloc(nb, sizeof *bands);
 	for (size_t b = 0; b < nb; b++) {
-		double lo = r->levels[b];
 		/* opaque bands reach over the next band, which is painted on top: no seam shows between them */
 		double hi = opaque && b + 2 < nl ? r->levels[b + 2] : r->levels[b + 1];
-		cairo_new_path(cr);
-		band_path(cr, a, r, cells + start[b], start[b + 1] - start[b], lo, hi);
-		double mid = (r->levels[b] + r->levels[b + 1]) / 2;
-		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (mid - lev0) / (levn - lev0) : 0.5);
-		set_color(cr, col, r->st.alpha);
-		cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
-		cairo_fill(cr);
+		band_rings(r, cells + start[b], start[b + 1] - start[b], r->levels[b], hi, &bands[b]);
 	}
 	free(count);
 	free(first);
@@ -2240,6 +2288,28 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 	free(start);
 	free(cells);
 	free(fill);
+	return bands;
+}
+
+static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
+{
+	size_t nl = r->nlev;
+	if (r->rows < 2 || r->cols < 2 || nl < 2)
+		return;
+	contour_memo *m = memo_of(r);
+	if (!m->bands)
+		m->bands = band_outlines(r);
+	double lev0 = r->levels[0], levn = r->levels[nl - 1];
+	cairo_t *cr = c->cr;
+	for (size_t b = 0; b + 1 < nl; b++) {
+		cairo_new_path(cr);
+		band_path(cr, a, &m->bands[b]);
+		double mid = (r->levels[b] + r->levels[b + 1]) / 2;
+		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (mid - lev0) / (levn - lev0) : 0.5);
+		set_color(cr, col, r->st.alpha);
+		cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+		cairo_fill(cr);
+	}
 }
 
 /* matplotlib's arrow polygon, in points, along +x from the tail; L the length. */
