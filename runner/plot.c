@@ -1672,80 +1672,116 @@ static void edge_point(const artist *r, long e, double L, double *px, double *py
  * appended to out as polylines in data coordinates, each followed by a
  * NaN point.  A closed loop repeats its first point at the end.
  */
-static void contour_trace(const artist *r, double L, polyline *out)
+/* the first index k with v[k] >= x in an increasing sequence (n if none) */
+static size_t lower_bound(const double *v, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+typedef struct eslot {
+	long e, seg; /* a cell edge and a segment that ends on it */
+} eslot;
+
+static int eslot_cmp(const void *pa, const void *pb)
+{
+	const eslot *a = pa, *b = pb;
+	return a->e != b->e ? (a->e < b->e ? -1 : 1) : (a->seg > b->seg) - (a->seg < b->seg);
+}
+
+/* The other segment ending on edge e (slots sorted by edge, then segment), or -1. */
+static long other_seg(const eslot *slot, size_t n, long e, long seg)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (slot[mid].e < e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && slot[lo].e == e; lo++)
+		if (slot[lo].seg != seg)
+			return slot[lo].seg;
+	return -1;
+}
+
+static void contour_trace(const artist *r, double L, const size_t *cells, size_t ncells, polyline *out)
 {
 	size_t rows = r->rows, cols = r->cols;
 	if (rows < 2 || cols < 2)
 		return;
-	size_t nh = rows * (cols - 1), ne = nh + (rows - 1) * cols;
+	size_t nh = rows * (cols - 1);
 	cseg *seg = NULL;
 	size_t nseg = 0, capseg = 0;
-	for (size_t i = 0; i + 1 < rows; i++) {
-		for (size_t j = 0; j + 1 < cols; j++) {
-			double za = r->z[i * cols + j], zb = r->z[i * cols + j + 1];
-			double zc = r->z[(i + 1) * cols + j + 1], zd = r->z[(i + 1) * cols + j];
-			if (!isfinite(za) || !isfinite(zb) || !isfinite(zc) || !isfinite(zd))
-				continue;
-			int code = (za > L) | (zb > L) << 1 | (zc > L) << 2 | (zd > L) << 3;
-			if (code == 0 || code == 15)
-				continue;
-			long eB = (long)(i * (cols - 1) + j), eT = (long)((i + 1) * (cols - 1) + j);
-			long eL = (long)(nh + i * cols + j), eR = (long)(nh + i * cols + j + 1);
-			long pairs[4];
-			int np = 0;
-			switch (code) {
-			case 1: case 14: pairs[0] = eL; pairs[1] = eB; np = 2; break;
-			case 2: case 13: pairs[0] = eB; pairs[1] = eR; np = 2; break;
-			case 3: case 12: pairs[0] = eL; pairs[1] = eR; np = 2; break;
-			case 4: case 11: pairs[0] = eR; pairs[1] = eT; np = 2; break;
-			case 6: case 9: pairs[0] = eB; pairs[1] = eT; np = 2; break;
-			case 7: case 8: pairs[0] = eL; pairs[1] = eT; np = 2; break;
-			case 5: case 10: {
-				/* a saddle: the centre value decides which corners connect */
-				int centre = (za + zb + zc + zd) / 4 > L;
-				if ((code == 5) == centre) {
-					pairs[0] = eL; pairs[1] = eT; pairs[2] = eB; pairs[3] = eR;
-				} else {
-					pairs[0] = eL; pairs[1] = eB; pairs[2] = eR; pairs[3] = eT;
-				}
-				np = 4;
-				break;
+	if (!cells)
+		ncells = (rows - 1) * (cols - 1);
+	for (size_t ci = 0; ci < ncells; ci++) {
+		size_t k = cells ? cells[ci] : ci, i = k / (cols - 1), j = k % (cols - 1);
+		double za = r->z[i * cols + j], zb = r->z[i * cols + j + 1];
+		double zc = r->z[(i + 1) * cols + j + 1], zd = r->z[(i + 1) * cols + j];
+		if (!isfinite(za) || !isfinite(zb) || !isfinite(zc) || !isfinite(zd))
+			continue;
+		int code = (za > L) | (zb > L) << 1 | (zc > L) << 2 | (zd > L) << 3;
+		if (code == 0 || code == 15)
+			continue;
+		long eB = (long)(i * (cols - 1) + j), eT = (long)((i + 1) * (cols - 1) + j);
+		long eL = (long)(nh + i * cols + j), eR = (long)(nh + i * cols + j + 1);
+		long pairs[4];
+		int np = 0;
+		switch (code) {
+		case 1: case 14: pairs[0] = eL; pairs[1] = eB; np = 2; break;
+		case 2: case 13: pairs[0] = eB; pairs[1] = eR; np = 2; break;
+		case 3: case 12: pairs[0] = eL; pairs[1] = eR; np = 2; break;
+		case 4: case 11: pairs[0] = eR; pairs[1] = eT; np = 2; break;
+		case 6: case 9: pairs[0] = eB; pairs[1] = eT; np = 2; break;
+		case 7: case 8: pairs[0] = eL; pairs[1] = eT; np = 2; break;
+		case 5: case 10: {
+			/* a saddle: the centre value decides which corners connect */
+			int centre = (za + zb + zc + zd) / 4 > L;
+			if ((code == 5) == centre) {
+				pairs[0] = eL; pairs[1] = eT; pairs[2] = eB; pairs[3] = eR;
+			} else {
+				pairs[0] = eL; pairs[1] = eB; pairs[2] = eR; pairs[3] = eT;
 			}
-			}
-			for (int q = 0; q < np; q += 2) {
-				NB_GROW(seg, capseg, nseg + 1);
-				cseg *sg = &seg[nseg++];
-				sg->e[0] = pairs[q];
-				sg->e[1] = pairs[q + 1];
-				sg->used = 0;
-				edge_point(r, sg->e[0], L, &sg->px[0], &sg->py[0]);
-				edge_point(r, sg->e[1], L, &sg->px[1], &sg->py[1]);
-			}
+			np = 4;
+			break;
+		}
+		}
+		for (int q = 0; q < np; q += 2) {
+			NB_GROW(seg, capseg, nseg + 1);
+			cseg *sg = &seg[nseg++];
+			sg->e[0] = pairs[q];
+			sg->e[1] = pairs[q + 1];
+			sg->used = 0;
+			edge_point(r, sg->e[0], L, &sg->px[0], &sg->py[0]);
+			edge_point(r, sg->e[1], L, &sg->px[1], &sg->py[1]);
 		}
 	}
 	if (!nseg) {
 		free(seg);
 		return;
 	}
-	long *ea = nb_xmalloc(ne * sizeof *ea), *eb = nb_xmalloc(ne * sizeof *eb);
+	/* the two segments meeting on an edge: slots sorted by edge (the first segment first) */
+	eslot *slot = nb_xmalloc(2 * nseg * sizeof *slot);
 	for (size_t k = 0; k < nseg; k++)
 		for (int q = 0; q < 2; q++)
-			ea[seg[k].e[q]] = eb[seg[k].e[q]] = -1;
-	for (size_t k = 0; k < nseg; k++)
-		for (int q = 0; q < 2; q++) {
-			long e = seg[k].e[q];
-			if (ea[e] < 0)
-				ea[e] = (long)k;
-			else
-				eb[e] = (long)k;
-		}
+			slot[2 * k + (size_t)q] = (eslot){seg[k].e[q], (long)k};
+	qsort(slot, 2 * nseg, sizeof *slot, eslot_cmp);
 	for (size_t k = 0; k < nseg; k++) {
 		if (seg[k].used)
 			continue;
 		/* walk back to an end of the line (or around a loop) */
 		long cur = (long)k, from = seg[k].e[0];
 		for (size_t guard = 0; guard < nseg; guard++) {
-			long nxt = ea[from] == cur ? eb[from] : ea[from];
+			long nxt = other_seg(slot, 2 * nseg, from, cur);
 			if (nxt < 0 || nxt == (long)k)
 				break;
 			from = seg[nxt].e[0] == from ? seg[nxt].e[1] : seg[nxt].e[0];
@@ -1760,14 +1796,12 @@ static void contour_trace(const artist *r, double L, polyline *out)
 			int other = seg[cur].e[0] == e ? 1 : 0;
 			pts_add(out, seg[cur].px[other], seg[cur].py[other]);
 			e = seg[cur].e[other];
-			long nxt = ea[e] == cur ? eb[e] : ea[e];
-			cur = nxt;
+			cur = other_seg(slot, 2 * nseg, e, cur);
 		}
 		pts_add(out, NAN, NAN);
 	}
 	free(seg);
-	free(ea);
-	free(eb);
+	free(slot);
 }
 
 size_t pl_contour_trace(const double *x, const double *y, const double *z, size_t rows, size_t cols, double level,
@@ -1780,7 +1814,7 @@ size_t pl_contour_trace(const double *x, const double *y, const double *z, size_
 	r.rows = rows;
 	r.cols = cols;
 	polyline out = {0};
-	contour_trace(&r, level, &out);
+	contour_trace(&r, level, NULL, 0, &out);
 	*ox = out.x;
 	*oy = out.y;
 	return out.n;
@@ -1823,15 +1857,57 @@ static contour_memo *memo_of(const artist *r)
 	return r->memo;
 }
 
+/* The cells each level crosses (a corner above the level and one not: zmin <= L < zmax), in
+ * order, level li's from cells[start[li]] to cells[start[li + 1]]: each level is traced over
+ * its own cells instead of the whole grid. */
+static void level_cells(const artist *r, size_t **start_out, size_t **cells_out)
+{
+	size_t rows = r->rows, cols = r->cols, nl = r->nlev, ncell = (rows - 1) * (cols - 1);
+	size_t *lo = nb_xmalloc(ncell * sizeof *lo), *hi = nb_xmalloc(ncell * sizeof *hi);
+	size_t *start = nb_xcalloc(nl + 1, sizeof *start);
+	for (size_t k = 0; k < ncell; k++) {
+		size_t i = k / (cols - 1), j = k % (cols - 1);
+		double zs[4] = {r->z[i * cols + j], r->z[i * cols + j + 1], r->z[(i + 1) * cols + j + 1], r->z[(i + 1) * cols + j]};
+		double zmin = INFINITY, zmax = -INFINITY;
+		int ok = 1;
+		for (int q = 0; q < 4; q++) {
+			ok &= isfinite(zs[q]);
+			zmin = fmin(zmin, zs[q]);
+			zmax = fmax(zmax, zs[q]);
+		}
+		lo[k] = ok ? lower_bound(r->levels, nl, zmin) : 0;
+		hi[k] = ok ? lower_bound(r->levels, nl, zmax) : 0;
+		for (size_t li = lo[k]; li < hi[k]; li++)
+			start[li + 1]++;
+	}
+	for (size_t li = 0; li < nl; li++)
+		start[li + 1] += start[li];
+	size_t *cells = nb_xmalloc((start[nl] ? start[nl] : 1) * sizeof *cells), *fill = nb_xcalloc(nl, sizeof *fill);
+	for (size_t k = 0; k < ncell; k++)
+		for (size_t li = lo[k]; li < hi[k]; li++)
+			cells[start[li] + fill[li]++] = k;
+	free(lo);
+	free(hi);
+	free(fill);
+	*start_out = start;
+	*cells_out = cells;
+}
+
 static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 {
+	if (r->rows < 2 || r->cols < 2 || !r->nlev)
+		return;
 	double lev0 = r->levels[0], levn = r->levels[r->nlev - 1];
 	cairo_t *cr = c->cr;
 	contour_memo *m = memo_of(r);
 	if (!m->lines) {
 		m->lines = nb_xcalloc(r->nlev, sizeof *m->lines);
+		size_t *start, *cells;
+		level_cells(r, &start, &cells);
 		for (size_t li = 0; li < r->nlev; li++)
-			contour_trace(r, r->levels[li], &m->lines[li]);
+			contour_trace(r, r->levels[li], cells + start[li], start[li + 1] - start[li], &m->lines[li]);
+		free(start);
+		free(cells);
 	}
 	for (size_t li = 0; li < r->nlev; li++) {
 		double L = r->levels[li];
@@ -1862,19 +1938,6 @@ static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 }
 
 /* ---- filled contours: each quad clipped to the band, one fill per band */
-
-static size_t lower_bound(const double *v, size_t n, double x)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
 
 static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r);
 
