@@ -1606,21 +1606,120 @@ static void draw_marker(cairo_t *cr, char m, double x, double y, double ms, pl_r
 	cairo_stroke(cr);
 }
 
-static void draw_polyline(cairo_t *cr, const pl_axes *a, const double *x, const double *y, size_t n)
+/*
+ * Path simplification, as matplotlib's path.simplify does by default: a run
+ * of vertices that keeps going forward along a straight line, none of them
+ * farther from it than SIMPLIFY_TOL device pixels, is drawn as one segment
+ * to the run's last vertex.  Dense lines (long training curves, contour
+ * lines, band outlines) keep their look at a fraction of the vertices, which
+ * makes their PDF files smaller and quicker to write and to view.
+ */
+#define SIMPLIFY_TOL (1.0 / 9)
+
+typedef struct simp {
+	cairo_t *cr;
+	double tol;          /* in user units (points) */
+	int open, run;       /* a subpath begun; a run under way */
+	int drawn, dot;      /* the subpath has a segment; it had a zero-length one */
+	double ox, oy;       /* where the run starts (already in the path) */
+	double ux, uy;       /* the run's direction, a unit vector */
+	double ex, ey, emax; /* its last vertex, and how far along it lies */
+} simp;
+
+static simp simp_start(const ctx *c)
 {
-	int pen = 0;
+	return (simp){c->cr, SIMPLIFY_TOL / 2 / (c->scale > 0 ? c->scale : 1)};
+}
+
+static void simp_flush(simp *s)
+{
+	if (s->run) {
+		cairo_line_to(s->cr, s->ex, s->ey);
+		s->ox = s->ex;
+		s->oy = s->ey;
+		s->run = 0;
+		s->drawn = 1;
+	}
+}
+
+/* ends the subpath; a subpath of zero length keeps one segment (caps draw it as a dot) */
+static void simp_end(simp *s)
+{
+	simp_flush(s);
+	if (s->open && !s->drawn && s->dot)
+		cairo_line_to(s->cr, s->ox, s->oy);
+	s->open = 0;
+}
+
+static void simp_move(simp *s, double x, double y)
+{
+	simp_end(s);
+	cairo_move_to(s->cr, x, y);
+	*s = (simp){s->cr, s->tol, 1, 0, 0, 0, x, y};
+}
+
+static void simp_line(simp *s, double x, double y)
+{
+	if (!s->open) {
+		simp_move(s, x, y);
+		return;
+	}
+	if (s->run) {
+		double dx = x - s->ex, dy = y - s->ey;
+		double along = (x - s->ox) * s->ux + (y - s->oy) * s->uy;
+		double across = (x - s->ox) * s->uy - (y - s->oy) * s->ux;
+		if (fabs(across) <= s->tol && along >= s->emax && dx * s->ux + dy * s->uy >= 0) {
+			s->ex = x;
+			s->ey = y;
+			s->emax = along;
+			return;
+		}
+		simp_flush(s);
+	}
+	double dx = x - s->ox, dy = y - s->oy, d = hypot(dx, dy);
+	if (!(d > 0)) {
+		s->dot = 1;
+		return;
+	}
+	s->ux = dx / d;
+	s->uy = dy / d;
+	s->ex = x;
+	s->ey = y;
+	s->emax = d;
+	s->run = 1;
+}
+
+static void simp_close(simp *s)
+{
+	simp_flush(s);
+	cairo_close_path(s->cr);
+	s->open = 0;
+}
+
+void pl_simplified_path(cairo_t *cr, const double *x, const double *y, size_t n, double scale)
+{
+	simp s = simp_start(&(ctx){.cr = cr, .scale = scale});
+	for (size_t i = 0; i < n; i++) {
+		if (isfinite(x[i]) && isfinite(y[i]))
+			simp_line(&s, x[i], y[i]);
+		else
+			simp_end(&s);
+	}
+	simp_end(&s);
+}
+
+static void draw_polyline(const ctx *c, const pl_axes *a, const double *x, const double *y, size_t n)
+{
+	simp s = simp_start(c);
 	for (size_t i = 0; i < n; i++) {
 		if (!isfinite(x[i]) || !isfinite(y[i]) || (a->xscale == PL_LOG && x[i] <= 0) ||
 		    (a->yscale == PL_LOG && y[i] <= 0)) {
-			pen = 0;
+			simp_end(&s);
 			continue;
 		}
-		if (pen)
-			cairo_line_to(cr, X(a, x[i]), Y(a, y[i]));
-		else
-			cairo_move_to(cr, X(a, x[i]), Y(a, y[i]));
-		pen = 1;
+		simp_line(&s, X(a, x[i]), Y(a, y[i]));
 	}
+	simp_end(&s);
 }
 
 static void draw_text_at(ctx *c, const pl_tl *t, double x, double y, char ha, char va, double angle, pl_rgba col)
@@ -1915,18 +2014,14 @@ static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 		if (!pl.n)
 			continue;
 		cairo_new_path(cr);
-		int pen = 0;
+		simp sp = simp_start(c);
 		for (size_t q = 0; q < pl.n; q++) {
-			if (isnan(pl.x[q])) {
-				pen = 0;
-				continue;
-			}
-			if (pen)
-				cairo_line_to(cr, X(a, pl.x[q]), Y(a, pl.y[q]));
+			if (isnan(pl.x[q]))
+				simp_end(&sp);
 			else
-				cairo_move_to(cr, X(a, pl.x[q]), Y(a, pl.y[q]));
-			pen = 1;
+				simp_line(&sp, X(a, pl.x[q]), Y(a, pl.y[q]));
 		}
+		simp_end(&sp);
 		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (L - lev0) / (levn - lev0) : 0.5);
 		set_color(cr, col, r->st.alpha);
 		cairo_set_line_width(cr, r->st.linewidth);
@@ -2263,8 +2358,9 @@ static void band_rings(const artist *r, const size_t *cells, size_t n, double lo
 
 /* A band's rings as one path in device space, less the vertices lying straight between their
  * neighbours (runs along the grid). */
-static void band_path(cairo_t *cr, const pl_axes *a, const polyline *rings)
+static void band_path(const ctx *c, const pl_axes *a, const polyline *rings)
 {
+	simp sp = simp_start(c);
 	double *px = nb_xmalloc((rings->n + 1) * sizeof *px), *py = nb_xmalloc((rings->n + 1) * sizeof *py);
 	for (size_t q0 = 0; q0 < rings->n;) {
 		size_t np = 0;
@@ -2287,10 +2383,10 @@ static void band_path(cairo_t *cr, const pl_axes *a, const polyline *rings)
 		}
 		if (k < 3)
 			continue;
-		cairo_move_to(cr, px[0], py[0]);
+		simp_move(&sp, px[0], py[0]);
 		for (size_t t = 1; t < k; t++)
-			cairo_line_to(cr, px[t], py[t]);
-		cairo_close_path(cr);
+			simp_line(&sp, px[t], py[t]);
+		simp_close(&sp);
 	}
 	free(px);
 	free(py);
@@ -2366,7 +2462,7 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 	cairo_t *cr = c->cr;
 	for (size_t b = 0; b + 1 < nl; b++) {
 		cairo_new_path(cr);
-		band_path(cr, a, &m->bands[b]);
+		band_path(c, a, &m->bands[b]);
 		double mid = (r->levels[b] + r->levels[b + 1]) / 2;
 		pl_rgba col = r->mono ? r->color : pl_cmap_at(r->cmap, levn > lev0 ? (mid - lev0) / (levn - lev0) : 0.5);
 		set_color(cr, col, r->st.alpha);
@@ -2477,7 +2573,7 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 	case A_LINE:
 		if (r->st.linestyle != PL_LS_NONE && r->n > 1) {
 			cairo_new_path(cr);
-			draw_polyline(cr, a, r->x, r->y, r->n);
+			draw_polyline(c, a, r->x, r->y, r->n);
 			set_color(cr, r->color, al);
 			cairo_set_line_width(cr, r->st.linewidth);
 			set_dash(cr, r->st.linestyle, r->st.linewidth);
@@ -2601,7 +2697,7 @@ static void draw_artist(ctx *c, const pl_axes *a, const artist *r)
 	}
 	case A_STREAM: {
 		cairo_new_path(cr);
-		draw_polyline(cr, a, r->x, r->y, r->n);
+		draw_polyline(c, a, r->x, r->y, r->n);
 		set_color(cr, r->color, al);
 		cairo_set_line_width(cr, r->st.linewidth);
 		set_dash(cr, PL_LS_SOLID, r->st.linewidth);

@@ -120,6 +120,11 @@ void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, s
 /* The contour lines of z (rows × cols over the grid x, y) at one level, as drawn: polylines in
  * data coordinates, each followed by a NaN point; closed loops end at their first point.
  * *ox and *oy are allocated (free them); returns the number of points. */
+/* The polyline (x, y), in cr's user units, appended to cr's path as nbrun draws lines: a
+ * non-finite point breaks it, and runs within 1/18 of a device pixel (scale pixels a unit) of
+ * a straight line going forward are one segment, so no vertex is more than 1/9 of a pixel off. */
+typedef struct _cairo cairo_t;
+void pl_simplified_path(cairo_t *cr, const double *x, const double *y, size_t n, double scale);
 size_t pl_contour_trace(const double *x, const double *y, const double *z, size_t rows, size_t cols, double level,
 			double **ox, double **oy);
 /* matplotlib's contour levels for nauto requested levels between zmin and zmax. */

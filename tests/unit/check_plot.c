@@ -578,6 +578,91 @@ START_TEST(contour_geometry)
 }
 END_TEST
 
+/* the vertices of cr's path (moves and lines), and how many subpaths it has */
+static size_t path_points(cairo_t *cr, double *px, double *py, size_t cap, size_t *moves)
+{
+	cairo_path_t *p = cairo_copy_path(cr);
+	size_t n = 0;
+	*moves = 0;
+	for (int i = 0; i < p->num_data; i += p->data[i].header.length) {
+		cairo_path_data_t *d = &p->data[i];
+		if (d->header.type == CAIRO_PATH_MOVE_TO)
+			(*moves)++;
+		if ((d->header.type == CAIRO_PATH_MOVE_TO || d->header.type == CAIRO_PATH_LINE_TO) && n < cap) {
+			px[n] = d[1].point.x;
+			py[n] = d[1].point.y;
+			n++;
+		}
+	}
+	cairo_path_destroy(p);
+	cairo_new_path(cr);
+	return n;
+}
+
+/* distance from (x, y) to the segment a-b */
+static double seg_dist(double x, double y, double ax, double ay, double bx, double by)
+{
+	double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
+	double t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
+	t = t < 0 ? 0 : t > 1 ? 1 : t;
+	return hypot(x - ax - t * dx, y - ay - t * dy);
+}
+
+START_TEST(path_simplification)
+{
+	enum { N = 20000 };
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 10, 10);
+	cairo_t *cr = cairo_create(s);
+	double *x = nb_xmalloc(N * sizeof *x), *y = nb_xmalloc(N * sizeof *y);
+	double *px = nb_xmalloc(N * sizeof *px), *py = nb_xmalloc(N * sizeof *py);
+	size_t moves;
+	/* a straight line of many points is one segment */
+	for (int i = 0; i < N; i++) {
+		x[i] = 10 + 400.0 * i / (N - 1);
+		y[i] = 300 - 0.5 * (x[i] - 10);
+	}
+	pl_simplified_path(cr, x, y, N, 1);
+	size_t n = path_points(cr, px, py, N, &moves);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(px[1] == x[N - 1] && py[1] == y[N - 1]);
+	/* a sine 400 units wide: few vertices, and every input point within 1/9 unit of the drawing
+	 * (1/9 of a pixel at 2 pixels a unit: 1/18) */
+	for (int i = 0; i < N; i++) {
+		x[i] = 400.0 * i / (N - 1);
+		y[i] = 100 + 80 * sin(x[i] / 20);
+	}
+	for (int sc = 1; sc <= 2; sc++) {
+		pl_simplified_path(cr, x, y, N, sc);
+		n = path_points(cr, px, py, N, &moves);
+		ck_assert_uint_eq(moves, 1);
+		ck_assert_msg(n > 20 && n < N / 20, "%zu vertices", n);
+		size_t k = 0;
+		for (int i = 0; i < N; i++) {
+			while (k + 1 < n && !(px[k] <= x[i] && x[i] <= px[k + 1]))
+				k++;
+			ck_assert_msg(k + 1 < n, "point %d beyond the path", i);
+			double d = seg_dist(x[i], y[i], px[k], py[k], px[k + 1], py[k + 1]);
+			ck_assert_msg(d <= 1.0 / 9 / sc + 1e-9, "point %d is %.4f off", i, d);
+		}
+	}
+	/* going back along a line keeps the turn; a NaN breaks the line; a subpath of one repeated
+	 * point keeps a zero-length segment */
+	double bx[] = {0, 5, 10, 5, NAN, 3, 3, 3};
+	double by[] = {0, 0, 0, 0, NAN, 7, 7, 7};
+	pl_simplified_path(cr, bx, by, 8, 1);
+	n = path_points(cr, px, py, N, &moves);
+	ck_assert_uint_eq(moves, 2);
+	ck_assert_uint_eq(n, 5);
+	ck_assert(px[1] == 10 && px[2] == 5 && px[3] == 3 && px[4] == 3 && py[4] == 7);
+	free(x);
+	free(y);
+	free(px);
+	free(py);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+}
+END_TEST
+
 static pl_figure *sample_figure(void)
 {
 	pl_figure *f = pl_figure_new(6.4, 4.8, 100);
@@ -649,6 +734,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, legend_placement_like_matplotlib);
 	tcase_add_test(tc, image_limits_like_matplotlib);
 	tcase_add_test(tc, contour_geometry);
+	tcase_add_test(tc, path_simplification);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
 	return s;
