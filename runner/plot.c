@@ -4483,15 +4483,23 @@ pl_gif *pl_gif_open(const char *path, int w, int h)
 	return r;
 }
 
-int pl_gif_add(pl_gif *gif, cairo_surface_t *img, int delay_cs)
+struct pl_gif_frame {
+	int w, h;
+	GifColorType colors[256];
+	GifByteType *idx; /* w × h palette indices */
+};
+
+pl_gif_frame *pl_gif_quantize(cairo_surface_t *img)
 {
 	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
-	if (w != gif->w || h != gif->h)
-		return -1;
 	int stride = cairo_image_surface_get_stride(img);
 	const unsigned char *data = cairo_image_surface_get_data(img);
 	size_t n = (size_t)w * (size_t)h;
-	GifByteType *r = nb_xmalloc(n), *g = nb_xmalloc(n), *b = nb_xmalloc(n), *idx = nb_xmalloc(n);
+	GifByteType *r = nb_xmalloc(n ? n : 1), *g = nb_xmalloc(n ? n : 1), *b = nb_xmalloc(n ? n : 1);
+	pl_gif_frame *q = nb_xcalloc(1, sizeof *q);
+	q->w = w;
+	q->h = h;
+	q->idx = nb_xmalloc(n ? n : 1);
 	for (int y = 0; y < h; y++) {
 		const uint32_t *src = (const uint32_t *)(data + (size_t)y * (size_t)stride);
 		for (int x = 0; x < w; x++) {
@@ -4503,48 +4511,75 @@ int pl_gif_add(pl_gif *gif, cairo_surface_t *img, int delay_cs)
 	}
 	/* giflib's median-cut quantiser picks each frame's 256 colours */
 	int ncol = 256;
-	GifColorType colors[256];
-	memset(colors, 0, sizeof colors);
-	int rc = -1;
-	ColorMapObject *map = NULL;
-	if (GifQuantizeBuffer((unsigned)w, (unsigned)h, &ncol, r, g, b, idx, colors) == GIF_ERROR)
-		goto out;
-	{
+	if (GifQuantizeBuffer((unsigned)w, (unsigned)h, &ncol, r, g, b, q->idx, q->colors) == GIF_ERROR) {
+		pl_gif_frame_free(q);
+		q = NULL;
+	} else {
 		/* giflib quantises in 5 bits a channel (white would be 248): make each
 		 * palette entry the exact mean of the pixels it stands for */
 		uint64_t sum[256][3] = {{0}}; /* exact, and converted to double exactly below */
 		size_t cnt[256] = {0};
-		for (size_t k = 0; k < n; k++) {
-			sum[idx[k]][0] += r[k];
-			sum[idx[k]][1] += g[k];
-			sum[idx[k]][2] += b[k];
-			cnt[idx[k]]++;
+		for (size_t k = 0; k < n;) {
+			/* a run of one colour (the background, mostly) is added at once: pixel by pixel,
+			 * each addition would wait for the one before to the same counter */
+			size_t e = k + 1;
+			while (e < n && r[e] == r[k] && g[e] == g[k] && b[e] == b[k])
+				e++;
+			GifByteType i = q->idx[k];
+			sum[i][0] += (uint64_t)r[k] * (e - k);
+			sum[i][1] += (uint64_t)g[k] * (e - k);
+			sum[i][2] += (uint64_t)b[k] * (e - k);
+			cnt[i] += e - k;
+			k = e;
 		}
 		for (int i = 0; i < 256; i++)
 			if (cnt[i]) {
-				colors[i].Red = (GifByteType)lrint((double)sum[i][0] / (double)cnt[i]);
-				colors[i].Green = (GifByteType)lrint((double)sum[i][1] / (double)cnt[i]);
-				colors[i].Blue = (GifByteType)lrint((double)sum[i][2] / (double)cnt[i]);
+				q->colors[i].Red = (GifByteType)lrint((double)sum[i][0] / (double)cnt[i]);
+				q->colors[i].Green = (GifByteType)lrint((double)sum[i][1] / (double)cnt[i]);
+				q->colors[i].Blue = (GifByteType)lrint((double)sum[i][2] / (double)cnt[i]);
 			}
 	}
-	map = GifMakeMapObject(256, colors);
+	free(r);
+	free(g);
+	free(b);
+	return q;
+}
+
+void pl_gif_frame_free(pl_gif_frame *q)
+{
+	if (q) {
+		free(q->idx);
+		free(q);
+	}
+}
+
+int pl_gif_put(pl_gif *gif, const pl_gif_frame *q, int delay_cs)
+{
+	if (!q || q->w != gif->w || q->h != gif->h)
+		return -1;
+	int rc = -1;
+	ColorMapObject *map = GifMakeMapObject(256, q->colors);
 	GraphicsControlBlock gcb = {DISPOSE_DO_NOT, false, delay_cs, NO_TRANSPARENT_COLOR};
 	GifByteType ext[4];
 	EGifGCBToExtension(&gcb, ext);
 	if (!map || EGifPutExtension(gif->g, GRAPHICS_EXT_FUNC_CODE, 4, ext) == GIF_ERROR ||
-	    EGifPutImageDesc(gif->g, 0, 0, w, h, false, map) == GIF_ERROR)
+	    EGifPutImageDesc(gif->g, 0, 0, q->w, q->h, false, map) == GIF_ERROR)
 		goto out;
-	for (int y = 0; y < h; y++)
-		if (EGifPutLine(gif->g, idx + (size_t)y * (size_t)w, w) == GIF_ERROR)
+	for (int y = 0; y < q->h; y++)
+		if (EGifPutLine(gif->g, q->idx + (size_t)y * (size_t)q->w, q->w) == GIF_ERROR)
 			goto out;
 	rc = 0;
 out:
 	if (map)
 		GifFreeMapObject(map);
-	free(r);
-	free(g);
-	free(b);
-	free(idx);
+	return rc;
+}
+
+int pl_gif_add(pl_gif *gif, cairo_surface_t *img, int delay_cs)
+{
+	pl_gif_frame *q = pl_gif_quantize(img);
+	int rc = pl_gif_put(gif, q, delay_cs);
+	pl_gif_frame_free(q);
 	return rc;
 }
 

@@ -689,14 +689,25 @@ typedef struct anim {
 
 enum { JOB_FIGURE, JOB_FRAME_PNG, JOB_FRAME, JOB_ANIM_END };
 
+/*
+ * A frame of an animation is two jobs: JOB_FRAME_PNG writes its PNG file and
+ * prepares what the animation needs of it (its GIF palette and pixels, its
+ * half-size copy for the contact sheet), which is most of the work and may
+ * be done by either thread; JOB_FRAME, queued after it, adds those to the
+ * GIF and the sheet, in frame order, on the writer thread.
+ */
 typedef struct job {
 	int kind;
 	pl_figure *f;                               /* JOB_FIGURE: the files of f */
 	char *path[2];
 	int (*write[2])(pl_figure *, const char *);
 	anim *an;                                   /* JOB_FRAME, JOB_ANIM_END */
-	cairo_surface_t *img;                       /* JOB_FRAME(_PNG): frame k's pixels */
+	cairo_surface_t *img;                       /* JOB_FRAME_PNG: frame k's pixels */
 	double dpi;                                 /* JOB_FRAME_PNG, written to path[0] */
+	struct job *frame;                          /* JOB_FRAME_PNG: the JOB_FRAME it prepares */
+	pl_gif_frame *q;                            /* JOB_FRAME: prepared, once ready */
+	cairo_surface_t *half;
+	int ready;
 	size_t k;
 	struct job *next;
 } job;
@@ -704,7 +715,7 @@ typedef struct job {
 struct nb_writer {
 	pthread_t th;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv, ready; /* a job queued; a frame prepared */
 	job *head, *tail;
 	int closing;
 	nb_buf errors; /* one "cannot write ..." line per failure */
@@ -741,9 +752,23 @@ static void anim_free(anim *an)
 	free(an);
 }
 
-/* One frame's place in the animation and on the contact sheet (its PNG is a job of its own,
- * independent of the others). */
-static void frame_job(anim *an, cairo_surface_t *img, size_t k, nb_buf *err)
+/* A frame at half size for the contact sheet. */
+static cairo_surface_t *half_size(cairo_surface_t *img)
+{
+	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+	cairo_surface_t *half = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (w + 1) / 2, (h + 1) / 2);
+	cairo_t *cr = cairo_create(half);
+	cairo_scale(cr, 0.5, 0.5);
+	cairo_set_source_surface(cr, img, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+	cairo_paint(cr);
+	cairo_destroy(cr);
+	return half;
+}
+
+/* One frame's place in the animation and on the contact sheet, from what its JOB_FRAME_PNG
+ * prepared (q NULL: giflib could not quantise it). */
+static void frame_job(anim *an, const pl_gif_frame *q, cairo_surface_t *half, size_t k, nb_buf *err)
 {
 	if (an->failed)
 		return;
@@ -761,7 +786,7 @@ static void frame_job(anim *an, cairo_surface_t *img, size_t k, nb_buf *err)
 		cairo_paint(cr);
 		cairo_destroy(cr);
 	}
-	if (!an->failed && pl_gif_add(an->g, img, an->delay_cs) < 0) {
+	if (!an->failed && pl_gif_put(an->g, q, an->delay_cs) < 0) {
 		nb_buf_printf(err, "cannot write the animation '%s'\n", an->gif);
 		an->failed = 1;
 	}
@@ -770,10 +795,7 @@ static void frame_job(anim *an, cairo_surface_t *img, size_t k, nb_buf *err)
 	/* the sheet: frames at half size, row by row, 8 px apart */
 	cairo_t *cr = cairo_create(an->sheet_img);
 	int col = (int)(k % (size_t)an->cols), row = (int)(k / (size_t)an->cols);
-	cairo_translate(cr, 8 + col * (w / 2 + 8), 8 + row * (h / 2 + 8));
-	cairo_scale(cr, 0.5, 0.5);
-	cairo_set_source_surface(cr, img, 0, 0);
-	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+	cairo_set_source_surface(cr, half, 8 + col * (w / 2 + 8), 8 + row * (h / 2 + 8));
 	cairo_paint(cr);
 	cairo_destroy(cr);
 }
@@ -792,8 +814,23 @@ static void anim_end_job(anim *an, nb_buf *err)
 	anim_free(an);
 }
 
-/* Do a job and free it; failures are appended to err. */
-static void run_job(job *j, nb_buf *err)
+/* Hand frame j what its JOB_FRAME_PNG prepared (w NULL: no writer thread). */
+static void frame_ready(struct nb_writer *w, job *j, pl_gif_frame *q, cairo_surface_t *half)
+{
+	if (w)
+		pthread_mutex_lock(&w->mu);
+	j->q = q;
+	j->half = half;
+	j->ready = 1;
+	if (w) {
+		pthread_cond_broadcast(&w->ready);
+		pthread_mutex_unlock(&w->mu);
+	}
+}
+
+/* Do a job and free it (w: the writer whose queue it came from, or NULL); failures are
+ * appended to err. */
+static void run_job(struct nb_writer *w, job *j, nb_buf *err)
 {
 	switch (j->kind) {
 	case JOB_FIGURE:
@@ -807,12 +844,16 @@ static void run_job(job *j, nb_buf *err)
 	case JOB_FRAME_PNG:
 		if (write_file_via_tmp(j->path[0], NULL, NULL, j->img, j->dpi) < 0)
 			nb_buf_printf(err, "cannot write '%s': %s\n", j->path[0], strerror(errno));
+		if (j->frame)
+			frame_ready(w, j->frame, pl_gif_quantize(j->img), half_size(j->img));
 		cairo_surface_destroy(j->img);
 		free(j->path[0]);
 		break;
 	case JOB_FRAME:
-		frame_job(j->an, j->img, j->k, err);
-		cairo_surface_destroy(j->img);
+		frame_job(j->an, j->q, j->half, j->k, err);
+		pl_gif_frame_free(j->q);
+		if (j->half)
+			cairo_surface_destroy(j->half);
 		break;
 	case JOB_ANIM_END:
 		anim_end_job(j->an, err);
@@ -824,9 +865,12 @@ static void run_job(job *j, nb_buf *err)
 /* Run a job taken off the queue (the lock held on entry and on return). */
 static void run_unlocked(struct nb_writer *w, job *j)
 {
+	/* a frame waits for its preparation, which the other thread may be doing */
+	while (j->kind == JOB_FRAME && !j->ready)
+		pthread_cond_wait(&w->ready, &w->mu);
 	pthread_mutex_unlock(&w->mu);
 	nb_buf err = NB_BUF_INIT;
-	run_job(j, &err);
+	run_job(w, j, &err);
 	pthread_mutex_lock(&w->mu);
 	if (err.len)
 		nb_buf_add(&w->errors, err.s, err.len);
@@ -865,9 +909,11 @@ static int submit(nb_call *c, job *j)
 		w = nb_xcalloc(1, sizeof *w);
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cv, NULL);
+		pthread_cond_init(&w->ready, NULL);
 		if (pthread_create(&w->th, NULL, writer_main, w) == 0) {
 			r->writer = w;
 		} else {
+			pthread_cond_destroy(&w->ready);
 			pthread_cond_destroy(&w->cv);
 			pthread_mutex_destroy(&w->mu);
 			free(w);
@@ -876,7 +922,7 @@ static int submit(nb_call *c, job *j)
 	}
 	if (!w) {
 		nb_buf err = NB_BUF_INIT;
-		run_job(j, &err);
+		run_job(NULL, j, &err);
 		int rc = 0;
 		if (err.len) {
 			while (err.len && err.s[err.len - 1] == '\n')
@@ -929,6 +975,7 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 	if (errors && w->errors.len)
 		nb_buf_add(errors, w->errors.s, w->errors.len);
 	nb_buf_release(&w->errors);
+	pthread_cond_destroy(&w->ready);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
@@ -1062,14 +1109,14 @@ int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 	fr->rec = nb_xrealloc(fr->rec, (fr->k + 1) * sizeof *fr->rec);
 	fr->rec[fr->k] = pl_figure_record(f, &fr->rw, &fr->rh);
 	job *p = nb_xcalloc(1, sizeof *p);
+	job *j = nb_xcalloc(1, sizeof *j);
 	p->kind = JOB_FRAME_PNG;
 	p->path[0] = nb_xasprintf(fr->an->frame_fmt, fr->k);
-	p->img = cairo_surface_reference(img);
+	p->img = img;
 	p->dpi = fr->an->dpi;
-	job *j = nb_xcalloc(1, sizeof *j);
+	p->frame = j;
 	j->kind = JOB_FRAME;
 	j->an = fr->an;
-	j->img = img;
 	j->k = fr->k++;
 	int rp = submit(c, p), rj = submit(c, j); /* both, so that both are freed */
 	if (rp < 0 || rj < 0) {
