@@ -1956,6 +1956,22 @@ static contour_memo *memo_of(const artist *r)
 	return r->memo;
 }
 
+/* The smallest and largest z at the corners of grid cell k; 0 if a corner is not finite. */
+static int cell_range(const artist *r, size_t k, double *zmin, double *zmax)
+{
+	size_t cols = r->cols, i = k / (cols - 1), j = k % (cols - 1);
+	double zs[4] = {r->z[i * cols + j], r->z[i * cols + j + 1], r->z[(i + 1) * cols + j + 1], r->z[(i + 1) * cols + j]};
+	int ok = 1;
+	*zmin = INFINITY;
+	*zmax = -INFINITY;
+	for (int q = 0; q < 4; q++) {
+		ok &= isfinite(zs[q]);
+		*zmin = fmin(*zmin, zs[q]);
+		*zmax = fmax(*zmax, zs[q]);
+	}
+	return ok;
+}
+
 /* The cells each level crosses (a corner above the level and one not: zmin <= L < zmax), in
  * order, level li's from cells[start[li]] to cells[start[li + 1]]: each level is traced over
  * its own cells instead of the whole grid. */
@@ -1965,15 +1981,8 @@ static void level_cells(const artist *r, size_t **start_out, size_t **cells_out)
 	size_t *lo = nb_xmalloc(ncell * sizeof *lo), *hi = nb_xmalloc(ncell * sizeof *hi);
 	size_t *start = nb_xcalloc(nl + 1, sizeof *start);
 	for (size_t k = 0; k < ncell; k++) {
-		size_t i = k / (cols - 1), j = k % (cols - 1);
-		double zs[4] = {r->z[i * cols + j], r->z[i * cols + j + 1], r->z[(i + 1) * cols + j + 1], r->z[(i + 1) * cols + j]};
-		double zmin = INFINITY, zmax = -INFINITY;
-		int ok = 1;
-		for (int q = 0; q < 4; q++) {
-			ok &= isfinite(zs[q]);
-			zmin = fmin(zmin, zs[q]);
-			zmax = fmax(zmax, zs[q]);
-		}
+		double zmin, zmax;
+		int ok = cell_range(r, k, &zmin, &zmax);
 		lo[k] = ok ? lower_bound(r->levels, nl, zmin) : 0;
 		hi[k] = ok ? lower_bound(r->levels, nl, zmax) : 0;
 		for (size_t li = lo[k]; li < hi[k]; li++)
@@ -2401,33 +2410,24 @@ static polyline *band_outlines(const artist *r)
 	size_t *count = nb_xcalloc(nb + 1, sizeof *count);
 	size_t *first = nb_xmalloc(ncell * sizeof *first), *last = nb_xmalloc(ncell * sizeof *last);
 	int opaque = r->st.alpha >= 1;
-	for (size_t i = 0; i + 1 < rows; i++)
-		for (size_t j = 0; j + 1 < cols; j++) {
-			size_t k = i * (cols - 1) + j;
-			double zs[4] = {r->z[i * cols + j], r->z[i * cols + j + 1], r->z[(i + 1) * cols + j + 1], r->z[(i + 1) * cols + j]};
-			double zmin = INFINITY, zmax = -INFINITY;
-			int ok = 1;
-			for (int q = 0; q < 4; q++) {
-				ok &= isfinite(zs[q]);
-				zmin = fmin(zmin, zs[q]);
-				zmax = fmax(zmax, zs[q]);
-			}
-			if (!ok || zmax < r->levels[0] || zmin > r->levels[nl - 1]) {
-				first[k] = 1;
-				last[k] = 0;
-				continue;
-			}
-			size_t b0 = lower_bound(r->levels, nl, zmin), b1 = lower_bound(r->levels, nl, zmax);
-			b0 = b0 > 0 ? b0 - 1 : 0;
-			if (opaque && b0 > 0)
-				b0--; /* the band below extends over this one */
-			if (b1 > nb - 1)
-				b1 = nb - 1;
-			first[k] = b0;
-			last[k] = b1;
-			for (size_t b = b0; b <= b1; b++)
-				count[b]++;
+	for (size_t k = 0; k < ncell; k++) {
+		double zmin, zmax;
+		if (!cell_range(r, k, &zmin, &zmax) || zmax < r->levels[0] || zmin > r->levels[nl - 1]) {
+			first[k] = 1;
+			last[k] = 0;
+			continue;
 		}
+		size_t b0 = lower_bound(r->levels, nl, zmin), b1 = lower_bound(r->levels, nl, zmax);
+		b0 = b0 > 0 ? b0 - 1 : 0;
+		if (opaque && b0 > 0)
+			b0--; /* the band below extends over this one */
+		if (b1 > nb - 1)
+			b1 = nb - 1;
+		first[k] = b0;
+		last[k] = b1;
+		for (size_t b = b0; b <= b1; b++)
+			count[b]++;
+	}
 	size_t *start = nb_xcalloc(nb + 1, sizeof *start);
 	for (size_t b = 0; b < nb; b++)
 		start[b + 1] = start[b] + count[b];
@@ -4127,10 +4127,11 @@ static void scene_draw(ctx *c, scene3 *sc)
 		const prim3 *p = &sc->p[k];
 		const double *x = sc->vx + p->first, *y = sc->vy + p->first;
 		if (p->kind == 'p') {
-			cairo_move_to(cr, x[0], y[0]);
+			simp sp = simp_start(c);
+			simp_move(&sp, x[0], y[0]);
 			for (size_t q = 1; q < p->n; q++)
-				cairo_line_to(cr, x[q], y[q]);
-			cairo_close_path(cr);
+				simp_line(&sp, x[q], y[q]);
+			simp_close(&sp);
 			cairo_set_source_rgba(cr, p->color.r, p->color.g, p->color.b, p->color.a);
 			cairo_fill(cr);
 		} else if (p->kind == 's') {
