@@ -4367,10 +4367,11 @@ static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
 }
 
 /* PNG through libpng: opaque RGB (the figure background is white), the
- * resolution recorded as matplotlib records it.  One filter (each row
- * against the row above) and zlib level 3 instead of libpng's per-row filter
- * search at level 6: half the time, files about 10% larger (measured on
- * the shipped notebooks' figures). */
+ * resolution recorded as matplotlib records it.  No filter and zlib level 3
+ * instead of libpng's per-row filter search at level 6: half the time, files
+ * about 10% larger.  (On figures, flat colour over white, unfiltered rows
+ * compress better than rows less the row above, and sooner: measured on the
+ * shipped notebooks' figures, from line plots to contour maps.) */
 #define PNG_ZLEVEL 3
 
 static int png_save(cairo_surface_t *img, const char *path, double dpi)
@@ -4395,7 +4396,7 @@ static int png_save(cairo_surface_t *img, const char *path, double dpi)
 	png_uint_32 ppm = (png_uint_32)lrint(dpi / 0.0254);
 	png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
 	png_set_compression_level(png, PNG_ZLEVEL);
-	png_set_filter(png, 0, PNG_FILTER_UP);
+	png_set_filter(png, 0, PNG_FILTER_NONE);
 	png_write_info(png, info);
 	for (int y = 0; y < h; y++) {
 		const uint32_t *src = (const uint32_t *)(data + (size_t)y * (size_t)stride);
