@@ -14,6 +14,7 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <png.h>
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plot_text.h"
 #include "util.h"
@@ -268,7 +270,7 @@ static artist *add(pl_axes *a, akind k, const pl_style *s)
 	return r;
 }
 
-static double *dup(const double *x, size_t n)
+static double *dup_array(const double *x, size_t n)
 {
 	double *p = nb_xmalloc((n ? n : 1) * sizeof *p);
 	if (n)
@@ -279,8 +281,8 @@ static double *dup(const double *x, size_t n)
 void pl_plot(pl_axes *a, const double *x, const double *y, size_t n, const pl_style *s)
 {
 	artist *r = add(a, A_LINE, s);
-	r->x = dup(x, n);
-	r->y = dup(y, n);
+	r->x = dup_array(x, n);
+	r->y = dup_array(y, n);
 	r->n = n;
 }
 
@@ -292,11 +294,11 @@ void pl_scatter(pl_axes *a, const double *x, const double *y, size_t n, const do
 	if (st.zorder == 2)
 		st.zorder = 1; /* collections sit below lines */
 	artist *r = add(a, A_SCATTER, &st);
-	r->x = dup(x, n);
-	r->y = dup(y, n);
+	r->x = dup_array(x, n);
+	r->y = dup_array(y, n);
 	r->n = n;
 	if (sizes)
-		r->sizes = dup(sizes, n);
+		r->sizes = dup_array(sizes, n);
 }
 
 void pl_fill_between(pl_axes *a, const double *x, const double *y1, const double *y2, size_t n, const pl_style *s)
@@ -305,9 +307,9 @@ void pl_fill_between(pl_axes *a, const double *x, const double *y1, const double
 	if (st.zorder == 2)
 		st.zorder = 1;
 	artist *r = add(a, A_FILL, &st);
-	r->x = dup(x, n);
-	r->y = dup(y1, n);
-	r->y2 = dup(y2, n);
+	r->x = dup_array(x, n);
+	r->y = dup_array(y1, n);
+	r->y2 = dup_array(y2, n);
 	r->n = n;
 }
 
@@ -366,7 +368,7 @@ void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_c
 	       int origin_lower, double vmin, double vmax, const pl_style *s)
 {
 	artist *r = add(a, A_IMAGE, s);
-	r->z = dup(z, rows * cols);
+	r->z = dup_array(z, rows * cols);
 	r->rows = rows;
 	r->cols = cols;
 	r->cmap = (pl_cmap *)cmap;
@@ -446,10 +448,10 @@ void pl_quiver(pl_axes *a, const double *x, const double *y, const double *u, co
 	if (st.zorder == 2)
 		st.zorder = 1;
 	artist *r = add(a, A_QUIVER, &st);
-	r->x = dup(x, n);
-	r->y = dup(y, n);
-	r->u = dup(u, n);
-	r->v = dup(v, n);
+	r->x = dup_array(x, n);
+	r->y = dup_array(y, n);
+	r->u = dup_array(u, n);
+	r->v = dup_array(v, n);
 	r->n = n;
 	r->angles_xy = angles_xy;
 	r->scale_xy = scale_xy;
@@ -822,9 +824,9 @@ void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, s
 	}
 	artist *r = add(a, A_CONTOUR, &st);
 	size_t n = rows * cols;
-	r->x = dup(x, n);
-	r->y = dup(y, n);
-	r->z = dup(z, n);
+	r->x = dup_array(x, n);
+	r->y = dup_array(y, n);
+	r->z = dup_array(z, n);
 	r->rows = rows;
 	r->cols = cols;
 	r->filled = filled;
@@ -840,7 +842,7 @@ void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, s
 			zmax = fmax(zmax, z[i]);
 		}
 	if (levels) {
-		r->levels = dup(levels, nlev);
+		r->levels = dup_array(levels, nlev);
 		r->nlev = nlev;
 	} else {
 		r->levels = nb_xmalloc(1100 * sizeof *r->levels);
@@ -3570,9 +3572,9 @@ void pl_quiver3d(pl_axes *a, const double *x, const double *y, const double *z, 
 		}
 	}
 	/* the positions, for the view limits */
-	r->anchor[0] = dup(x, n);
-	r->anchor[1] = dup(y, n);
-	r->anchor[2] = dup(z, n);
+	r->anchor[0] = dup_array(x, n);
+	r->anchor[1] = dup_array(y, n);
+	r->anchor[2] = dup_array(z, n);
 	r->nanchor = n;
 }
 
@@ -3584,20 +3586,20 @@ void pl_scatter3d(pl_axes *a, const double *x, const double *y, const double *z,
 		st.marker = 'o';
 	st.linestyle = PL_LS_NONE;
 	artist *r = add(a, A_LINE, &st);
-	r->x = dup(x, n);
-	r->y = dup(y, n);
-	r->z = dup(z, n);
+	r->x = dup_array(x, n);
+	r->y = dup_array(y, n);
+	r->z = dup_array(z, n);
 	r->n = n;
-	r->sizes = sizes ? dup(sizes, n) : NULL;
+	r->sizes = sizes ? dup_array(sizes, n) : NULL;
 	r->depthshade = 1;
 }
 
 void pl_plot3d(pl_axes *a, const double *x, const double *y, const double *z, size_t n, const pl_style *s)
 {
 	artist *r = add(a, A_LINE, s);
-	r->x = dup(x, n);
-	r->y = dup(y, n);
-	r->z = dup(z, n);
+	r->x = dup_array(x, n);
+	r->y = dup_array(y, n);
+	r->z = dup_array(z, n);
 	r->n = n;
 }
 
@@ -3605,9 +3607,9 @@ void pl_surface(pl_axes *a, const double *x, const double *y, const double *z, s
 		const pl_cmap *cmap, const pl_style *s)
 {
 	artist *r = add(a, A_SURFACE, s);
-	r->x = dup(x, rows * cols);
-	r->y = dup(y, rows * cols);
-	r->z = dup(z, rows * cols);
+	r->x = dup_array(x, rows * cols);
+	r->y = dup_array(y, rows * cols);
+	r->z = dup_array(z, rows * cols);
 	r->rows = rows;
 	r->cols = cols;
 	r->cmap = (pl_cmap *)cmap;
@@ -4457,14 +4459,22 @@ int pl_write_png(pl_figure *f, const char *path)
 struct pl_gif {
 	GifFileType *g;
 	int w, h;
+	cairo_surface_t *prev; /* pl_gif_add's last frame */
 };
 
 pl_gif *pl_gif_open(const char *path, int w, int h)
 {
 	int err;
-	GifFileType *g = EGifOpenFileName(path, false, &err);
-	if (!g)
+	/* opened here rather than by giflib, which would make the file readable by its owner alone */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0)
 		return NULL;
+	GifFileType *g = EGifOpenFileHandle(fd, &err);
+	if (!g) {
+		close(fd);
+		errno = EIO;
+		return NULL;
+	}
 	EGifSetGifVersion(g, true);
 	if (EGifPutScreenDesc(g, w, h, 8, 0, NULL) == GIF_ERROR) {
 		EGifCloseFile(g, &err);
@@ -4486,64 +4496,118 @@ pl_gif *pl_gif_open(const char *path, int w, int h)
 }
 
 struct pl_gif_frame {
-	int w, h;
+	int x0, y0, w, h; /* the rectangle the frame covers */
+	int transparent;  /* the palette index of pixels left as they were, or -1 */
 	GifColorType colors[256];
 	GifByteType *idx; /* w × h palette indices */
 };
 
-pl_gif_frame *pl_gif_quantize(cairo_surface_t *img)
+/* giflib's median cut over n pixels (r, g, b) into at most ncol colours: idx and colors, each
+ * colour then made the exact mean of the pixels it stands for (giflib quantises in 5 bits a
+ * channel: white would be 248).  -1 if giflib fails. */
+static int quantize(GifByteType *r, GifByteType *g, GifByteType *b, size_t n, int ncol, GifByteType *idx,
+		    GifColorType *colors)
 {
-	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+	if (GifQuantizeBuffer((unsigned)n, 1, &ncol, r, g, b, idx, colors) == GIF_ERROR)
+		return -1;
+	uint64_t sum[256][3] = {{0}}; /* exact, and converted to double exactly below */
+	size_t cnt[256] = {0};
+	for (size_t k = 0; k < n;) {
+		/* a run of one colour (the background, mostly) is added at once: pixel by pixel,
+		 * each addition would wait for the one before to the same counter */
+		size_t e = k + 1;
+		while (e < n && r[e] == r[k] && g[e] == g[k] && b[e] == b[k])
+			e++;
+		GifByteType i = idx[k];
+		sum[i][0] += (uint64_t)r[k] * (e - k);
+		sum[i][1] += (uint64_t)g[k] * (e - k);
+		sum[i][2] += (uint64_t)b[k] * (e - k);
+		cnt[i] += e - k;
+		k = e;
+	}
+	for (int i = 0; i < 256; i++)
+		if (cnt[i]) {
+			colors[i].Red = (GifByteType)lrint((double)sum[i][0] / (double)cnt[i]);
+			colors[i].Green = (GifByteType)lrint((double)sum[i][1] / (double)cnt[i]);
+			colors[i].Blue = (GifByteType)lrint((double)sum[i][2] / (double)cnt[i]);
+		}
+	return 0;
+}
+
+/* the RGB of pixel (x, y) of an RGB24 image's data */
+#define PIX(data, stride, x, y) (((const uint32_t *)((data) + (size_t)(y) * (size_t)(stride)))[x] & 0xffffff)
+
+/*
+ * A frame's GIF data.  The first frame is the whole image in 256 colours.
+ * Each later frame codes only the pixels that differ from the frame before:
+ * within their bounding box, in 255 colours of their own, every other pixel
+ * transparent (the one before it shows through).  Animated figures change
+ * in a few per cent of their pixels, so this is quicker, closer to the
+ * figure (its colours go where the change is) and a smaller file.
+ */
+pl_gif_frame *pl_gif_quantize(cairo_surface_t *img, cairo_surface_t *prev)
+{
+	int W = cairo_image_surface_get_width(img), H = cairo_image_surface_get_height(img);
 	int stride = cairo_image_surface_get_stride(img);
 	const unsigned char *data = cairo_image_surface_get_data(img);
-	size_t n = (size_t)w * (size_t)h;
-	GifByteType *r = nb_xmalloc(n ? n : 1), *g = nb_xmalloc(n ? n : 1), *b = nb_xmalloc(n ? n : 1);
-	pl_gif_frame *q = nb_xcalloc(1, sizeof *q);
-	q->w = w;
-	q->h = h;
-	q->idx = nb_xmalloc(n ? n : 1);
-	for (int y = 0; y < h; y++) {
-		const uint32_t *src = (const uint32_t *)(data + (size_t)y * (size_t)stride);
-		for (int x = 0; x < w; x++) {
-			size_t k = (size_t)y * (size_t)w + (size_t)x;
-			r[k] = (GifByteType)(src[x] >> 16);
-			g[k] = (GifByteType)(src[x] >> 8);
-			b[k] = (GifByteType)src[x];
-		}
+	const unsigned char *pdata = NULL;
+	int pstride = 0;
+	if (prev && cairo_image_surface_get_width(prev) == W && cairo_image_surface_get_height(prev) == H) {
+		pdata = cairo_image_surface_get_data(prev);
+		pstride = cairo_image_surface_get_stride(prev);
 	}
-	/* giflib's median-cut quantiser picks each frame's 256 colours */
-	int ncol = 256;
-	if (GifQuantizeBuffer((unsigned)w, (unsigned)h, &ncol, r, g, b, q->idx, q->colors) == GIF_ERROR) {
-		pl_gif_frame_free(q);
-		q = NULL;
-	} else {
-		/* giflib quantises in 5 bits a channel (white would be 248): make each
-		 * palette entry the exact mean of the pixels it stands for */
-		uint64_t sum[256][3] = {{0}}; /* exact, and converted to double exactly below */
-		size_t cnt[256] = {0};
-		for (size_t k = 0; k < n;) {
-			/* a run of one colour (the background, mostly) is added at once: pixel by pixel,
-			 * each addition would wait for the one before to the same counter */
-			size_t e = k + 1;
-			while (e < n && r[e] == r[k] && g[e] == g[k] && b[e] == b[k])
-				e++;
-			GifByteType i = q->idx[k];
-			sum[i][0] += (uint64_t)r[k] * (e - k);
-			sum[i][1] += (uint64_t)g[k] * (e - k);
-			sum[i][2] += (uint64_t)b[k] * (e - k);
-			cnt[i] += e - k;
-			k = e;
+	pl_gif_frame *q = nb_xcalloc(1, sizeof *q);
+	q->w = W;
+	q->h = H;
+	q->transparent = -1;
+	if (pdata) {
+		/* the box round the pixels that changed */
+		int x0 = W, y0 = H, x1 = -1, y1 = -1;
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++)
+				if (PIX(data, stride, x, y) != PIX(pdata, pstride, x, y)) {
+					x0 = x < x0 ? x : x0;
+					x1 = x > x1 ? x : x1;
+					y0 = y < y0 ? y : y0;
+					y1 = y;
+				}
+		if (x1 < 0) /* nothing changed: one transparent pixel keeps the frame's time */
+			x0 = x1 = y0 = y1 = 0;
+		q->x0 = x0;
+		q->y0 = y0;
+		q->w = x1 - x0 + 1;
+		q->h = y1 - y0 + 1;
+		q->transparent = 255;
+	}
+	size_t n = (size_t)q->w * (size_t)q->h, m = 0;
+	GifByteType *r = nb_xmalloc(n ? n : 1), *g = nb_xmalloc(n ? n : 1), *b = nb_xmalloc(n ? n : 1);
+	GifByteType *ci = nb_xmalloc(n ? n : 1);
+	q->idx = nb_xmalloc(n ? n : 1);
+	for (int y = q->y0; y < q->y0 + q->h; y++)
+		for (int x = q->x0; x < q->x0 + q->w; x++) {
+			uint32_t p = PIX(data, stride, x, y);
+			if (pdata && p == PIX(pdata, pstride, x, y))
+				continue;
+			r[m] = (GifByteType)(p >> 16);
+			g[m] = (GifByteType)(p >> 8);
+			b[m] = (GifByteType)p;
+			m++;
 		}
-		for (int i = 0; i < 256; i++)
-			if (cnt[i]) {
-				q->colors[i].Red = (GifByteType)lrint((double)sum[i][0] / (double)cnt[i]);
-				q->colors[i].Green = (GifByteType)lrint((double)sum[i][1] / (double)cnt[i]);
-				q->colors[i].Blue = (GifByteType)lrint((double)sum[i][2] / (double)cnt[i]);
-			}
+	int ok = m == 0 || quantize(r, g, b, m, pdata ? 255 : 256, ci, q->colors) == 0;
+	if (ok) {
+		size_t j = 0, k = 0;
+		for (int y = q->y0; y < q->y0 + q->h; y++)
+			for (int x = q->x0; x < q->x0 + q->w; x++, k++)
+				q->idx[k] = pdata && PIX(data, stride, x, y) == PIX(pdata, pstride, x, y) ? 255 : ci[j++];
 	}
 	free(r);
 	free(g);
 	free(b);
+	free(ci);
+	if (!ok) {
+		pl_gif_frame_free(q);
+		return NULL;
+	}
 	return q;
 }
 
@@ -4557,15 +4621,15 @@ void pl_gif_frame_free(pl_gif_frame *q)
 
 int pl_gif_put(pl_gif *gif, const pl_gif_frame *q, int delay_cs)
 {
-	if (!q || q->w != gif->w || q->h != gif->h)
+	if (!q || q->x0 < 0 || q->y0 < 0 || q->x0 + q->w > gif->w || q->y0 + q->h > gif->h)
 		return -1;
 	int rc = -1;
 	ColorMapObject *map = GifMakeMapObject(256, q->colors);
-	GraphicsControlBlock gcb = {DISPOSE_DO_NOT, false, delay_cs, NO_TRANSPARENT_COLOR};
+	GraphicsControlBlock gcb = {DISPOSE_DO_NOT, false, delay_cs, q->transparent};
 	GifByteType ext[4];
 	EGifGCBToExtension(&gcb, ext);
 	if (!map || EGifPutExtension(gif->g, GRAPHICS_EXT_FUNC_CODE, 4, ext) == GIF_ERROR ||
-	    EGifPutImageDesc(gif->g, 0, 0, q->w, q->h, false, map) == GIF_ERROR)
+	    EGifPutImageDesc(gif->g, q->x0, q->y0, q->w, q->h, false, map) == GIF_ERROR)
 		goto out;
 	for (int y = 0; y < q->h; y++)
 		if (EGifPutLine(gif->g, q->idx + (size_t)y * (size_t)q->w, q->w) == GIF_ERROR)
@@ -4579,9 +4643,12 @@ out:
 
 int pl_gif_add(pl_gif *gif, cairo_surface_t *img, int delay_cs)
 {
-	pl_gif_frame *q = pl_gif_quantize(img);
+	pl_gif_frame *q = pl_gif_quantize(img, gif->prev);
 	int rc = pl_gif_put(gif, q, delay_cs);
 	pl_gif_frame_free(q);
+	if (gif->prev)
+		cairo_surface_destroy(gif->prev);
+	gif->prev = cairo_surface_reference(img);
 	return rc;
 }
 
@@ -4589,6 +4656,8 @@ int pl_gif_close(pl_gif *gif)
 {
 	int err;
 	int rc = EGifCloseFile(gif->g, &err) == GIF_ERROR ? -1 : 0;
+	if (gif->prev)
+		cairo_surface_destroy(gif->prev);
 	free(gif);
 	return rc;
 }

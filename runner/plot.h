@@ -214,10 +214,11 @@ int pl_save_png(cairo_surface_t *img, const char *path, double dpi);
 typedef struct pl_gif pl_gif;
 pl_gif *pl_gif_open(const char *path, int w, int h);
 int pl_gif_add(pl_gif *g, cairo_surface_t *img, int delay_cs);
-/* The same in two steps: a frame's palette and pixels (any thread, NULL if giflib fails),
- * then its place in the file (in order). */
+/* The same in two steps: a frame's palette and pixels given the frame before it (NULL for
+ * the first; any thread; NULL if giflib fails), then its place in the file (in order).  A
+ * later frame codes only the pixels that changed, the others transparent. */
 typedef struct pl_gif_frame pl_gif_frame;
-pl_gif_frame *pl_gif_quantize(cairo_surface_t *img);
+pl_gif_frame *pl_gif_quantize(cairo_surface_t *img, cairo_surface_t *prev);
 int pl_gif_put(pl_gif *g, const pl_gif_frame *q, int delay_cs);
 void pl_gif_frame_free(pl_gif_frame *q);
 int pl_gif_close(pl_gif *g);

@@ -702,7 +702,7 @@ typedef struct job {
 	char *path[2];
 	int (*write[2])(pl_figure *, const char *);
 	anim *an;                                   /* JOB_FRAME, JOB_ANIM_END */
-	cairo_surface_t *img;                       /* JOB_FRAME_PNG: frame k's pixels */
+	cairo_surface_t *img, *prev;                /* JOB_FRAME_PNG: frame k's pixels, k - 1's */
 	double dpi;                                 /* JOB_FRAME_PNG, written to path[0] */
 	struct job *frame;                          /* JOB_FRAME_PNG: the JOB_FRAME it prepares */
 	pl_gif_frame *q;                            /* JOB_FRAME: prepared, once ready */
@@ -845,8 +845,10 @@ static void run_job(struct nb_writer *w, job *j, nb_buf *err)
 		if (write_file_via_tmp(j->path[0], NULL, NULL, j->img, j->dpi) < 0)
 			nb_buf_printf(err, "cannot write '%s': %s\n", j->path[0], strerror(errno));
 		if (j->frame)
-			frame_ready(w, j->frame, pl_gif_quantize(j->img), half_size(j->img));
+			frame_ready(w, j->frame, pl_gif_quantize(j->img, j->prev), half_size(j->img));
 		cairo_surface_destroy(j->img);
+		if (j->prev)
+			cairo_surface_destroy(j->prev);
 		free(j->path[0]);
 		break;
 	case JOB_FRAME:
@@ -1052,6 +1054,7 @@ struct nb_frames {
 	int failed;
 	anim *an;                /* the files, written by the writer (NULL: no output folder) */
 	cairo_surface_t **rec;   /* each frame's drawing, for the PDF report */
+	cairo_surface_t *last;   /* the last frame's pixels (the GIF codes what changed since) */
 	double rw, rh;
 	int fw, fh;              /* frame size in pixels */
 };
@@ -1113,6 +1116,8 @@ int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 	p->kind = JOB_FRAME_PNG;
 	p->path[0] = nb_xasprintf(fr->an->frame_fmt, fr->k);
 	p->img = img;
+	p->prev = fr->last;
+	fr->last = cairo_surface_reference(img);
 	p->dpi = fr->an->dpi;
 	p->frame = j;
 	j->kind = JOB_FRAME;
@@ -1167,6 +1172,8 @@ int nb_frames_end(nb_frames *fr, int ok, const char *alt)
 	for (size_t i = 0; fr->rec && i < fr->k; i++)
 		cairo_surface_destroy(fr->rec[i]);
 	free(fr->rec);
+	if (fr->last)
+		cairo_surface_destroy(fr->last);
 	free(fr);
 	return rc;
 }

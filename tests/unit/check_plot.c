@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cairo.h>
@@ -331,45 +332,81 @@ START_TEST(animated_gif)
 	char *path = nb_xasprintf("%s/a.gif", dir);
 	pl_gif *g = NULL;
 	int w = 0, h = 0;
-	for (int k = 0; k < 3; k++) {
+	cairo_surface_t *src[4];
+	for (int k = 0; k < 4; k++) {
 		pl_figure *f = pl_figure_new(2, 1.5, 100);
 		pl_axes *a = pl_subplot(f, 1, 1, 0);
-		double x[2] = {0, 1}, y[2] = {0, k};
+		double x[2] = {0, 1}, y[2] = {0, k < 3 ? k : 2}; /* the last frame repeats the one before */
 		pl_style s;
 		pl_style_init(&s);
 		pl_plot(a, x, y, 2, &s);
-		cairo_surface_t *img = pl_render_image(f);
+		pl_set_ylim(a, -0.1, 2.1);
+		src[k] = pl_render_image(f);
 		if (k == 0) {
-			w = cairo_image_surface_get_width(img);
-			h = cairo_image_surface_get_height(img);
+			w = cairo_image_surface_get_width(src[k]);
+			h = cairo_image_surface_get_height(src[k]);
 			g = pl_gif_open(path, w, h);
 			ck_assert_ptr_nonnull(g);
 		}
-		ck_assert_int_eq(pl_gif_add(g, img, 25), 0);
-		cairo_surface_destroy(img);
+		ck_assert_int_eq(pl_gif_add(g, src[k], 25), 0);
 		pl_figure_free(f);
 	}
 	ck_assert_int_eq(pl_gif_close(g), 0);
-	/* read it back with giflib: three frames of 200×150, a quarter second each, the white corner exact */
+	/* created as other files are (giflib alone would make it private to its owner) */
+	struct stat st;
+	mode_t mask = umask(0);
+	umask(mask);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0666 & ~mask);
+	/* read it back with giflib: four frames of 200×150, a quarter second each; the first whole,
+	 * the others only where they differ from the one before (the rest transparent); each frame
+	 * shown over the ones before is its figure to within the quantisation */
 	int err;
 	GifFileType *r = DGifOpenFileName(path, &err);
 	ck_assert_ptr_nonnull(r);
 	ck_assert_int_eq(DGifSlurp(r), GIF_OK);
-	ck_assert_int_eq(r->ImageCount, 3);
+	ck_assert_int_eq(r->ImageCount, 4);
 	ck_assert_int_eq(r->SWidth, w);
 	ck_assert_int_eq(r->SHeight, h);
 	ck_assert_int_eq(w, 200);
 	ck_assert_int_eq(h, 150);
-	for (int k = 0; k < 3; k++) {
+	GifColorType *shown = nb_xcalloc((size_t)w * (size_t)h, sizeof *shown);
+	for (int k = 0; k < 4; k++) {
 		GraphicsControlBlock gcb;
 		ck_assert_int_eq(DGifSavedExtensionToGCB(r, k, &gcb), GIF_OK);
 		ck_assert_int_eq(gcb.DelayTime, 25);
+		ck_assert_int_eq(gcb.TransparentColor, k == 0 ? NO_TRANSPARENT_COLOR : 255);
 		const SavedImage *im = &r->SavedImages[k];
-		const ColorMapObject *map = im->ImageDesc.ColorMap ? im->ImageDesc.ColorMap : r->SColorMap;
+		const GifImageDesc *d = &im->ImageDesc;
+		const ColorMapObject *map = d->ColorMap ? d->ColorMap : r->SColorMap;
 		ck_assert_ptr_nonnull(map);
-		GifColorType c0 = map->Colors[im->RasterBits[0]];
+		if (k == 0)
+			ck_assert(d->Left == 0 && d->Top == 0 && d->Width == w && d->Height == h);
+		else if (k < 3) /* the line moved: a box inside the axes */
+			ck_assert(d->Width < w && d->Height < h && d->Width > 10 && d->Height > 10);
+		else /* nothing moved: one transparent pixel */
+			ck_assert(d->Width == 1 && d->Height == 1 && im->RasterBits[0] == 255);
+		for (int y = 0; y < d->Height; y++)
+			for (int x = 0; x < d->Width; x++) {
+				int c = im->RasterBits[y * d->Width + x];
+				if (c != gcb.TransparentColor)
+					shown[(size_t)(d->Top + y) * (size_t)w + (size_t)(d->Left + x)] = map->Colors[c];
+			}
+		const unsigned char *data = cairo_image_surface_get_data(src[k]);
+		int stride = cairo_image_surface_get_stride(src[k]), worst = 0;
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				uint32_t p = ((const uint32_t *)(data + (size_t)y * (size_t)stride))[x];
+				GifColorType c = shown[(size_t)y * (size_t)w + (size_t)x];
+				int e = abs(c.Red - (int)(p >> 16 & 255)) + abs(c.Green - (int)(p >> 8 & 255)) + abs(c.Blue - (int)(p & 255));
+				worst = e > worst ? e : worst;
+			}
+		ck_assert_msg(worst <= 24, "frame %d: a pixel %d off", k, worst);
+		GifColorType c0 = shown[0];
 		ck_assert_msg(c0.Red == 255 && c0.Green == 255 && c0.Blue == 255, "corner %d %d %d", c0.Red, c0.Green, c0.Blue);
+		cairo_surface_destroy(src[k]);
 	}
+	free(shown);
 	DGifCloseFile(r, &err);
 	unlink(path);
 	rmdir(dir);
