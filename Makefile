@@ -12,9 +12,11 @@
 PREFIX ?= /usr/local
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = yaml-0.1 lapacke openblas cairo cairo-pdf cairo-svg cairo-png pangocairo libpng md4c zlib
+PKGS = yaml-0.1 cairo cairo-pdf cairo-svg cairo-png pangocairo libpng md4c zlib
+# OpenBLAS and LAPACKE: headers at build time, opened with dlopen at run time (runner/blas.h)
+BLAS_PKGS = lapacke openblas
 
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(BLAS_PKGS))
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
@@ -22,7 +24,7 @@ CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c17 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
-LIBS = $(PKG_LIBS) -lgif -lhyphen -lm -pthread
+LIBS = $(PKG_LIBS) -lgif -lhyphen -lm -ldl -pthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRCS = $(filter-out runner/main.c,$(wildcard runner/*.c)) $(wildcard cells/*.c)

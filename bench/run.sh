@@ -4,8 +4,9 @@
 #
 #   sh bench/run.sh [--runs N] [--out docs/benchmarks.md]
 #
-# Installs what it needs from Debian (GNU time, PyTorch) with apt-get, through
-# sudo when not root. The reference scripts come from ../shared/reference/.
+# Installs what it needs from Debian (hyperfine, GNU time, Jupyter, PyTorch)
+# with apt-get, through sudo when not root. The reference scripts come from
+# ../shared/reference/.
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=5
@@ -20,6 +21,7 @@ done
 SHARED=${NBRUN_SHARED:-../shared}
 need=""
 [ -x /usr/bin/time ] || need="$need time"
+command -v hyperfine > /dev/null || need="$need hyperfine"
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need="$need python3-torch python3-numpy"
 command -v jupyter-nbconvert > /dev/null || need="$need jupyter-nbconvert python3-ipykernel"
 /usr/bin/python3 -c 'import matplotlib, scipy' 2>/dev/null || need="$need python3-matplotlib python3-scipy"
@@ -49,8 +51,20 @@ measure() {
 		med = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2; printf "%.3f %.1f\n", med, m / 1024 }'
 }
 
+# timed NAME CMD...: the median wall time of RUNS runs after one warm-up, timed by hyperfine
+# (to the microsecond: GNU time's hundredths are too coarse for nbrun), and the peak memory
+# of one more run under GNU time; prints "median_seconds max_rss_mib"
+timed() {
+	name=$1; shift
+	hyperfine -N --style none --runs "$RUNS" --warmup 1 --export-json "$TMP/$name.json" -- "$*" > /dev/null 2>&1 || {
+		echo "bench: '$*' failed:" >&2; "$@" > /dev/null; exit 1; }
+	t=$(sed -n 's/.*"median": *\([0-9.eE+-]*\).*/\1/p' "$TMP/$name.json" | head -1)
+	/usr/bin/time -f "%M" -o "$TMP/one" "$@" > /dev/null 2>&1
+	awk -v t="$t" -v m="$(cat "$TMP/one")" 'BEGIN { printf "%.3f %.1f\n", t, m / 1024 }'
+}
+
 echo "bench: double-descent training, 10^5 iterations ($RUNS runs each)"
-set -- $(measure nbrun_dd ./nbrun -q -o "$TMP/out" bench/double_descent_train.yaml)
+set -- $(timed nbrun_dd ./nbrun -q -o "$TMP/out" bench/double_descent_train.yaml)
 nb_t=$1; nb_m=$2
 set -- $(measure torch_dd /usr/bin/python3 "$SHARED/reference/jupyter/double_descent_core.py" 100000)
 pt_t=$1; pt_m=$2
@@ -66,14 +80,14 @@ for pair in $NOTEBOOKS; do
 	nb=${pair%%:*}; orig=${pair#*:}
 	echo "bench: notebook $nb ($RUNS runs each)"
 	cp "$SHARED/reference/jupyter/$orig.ipynb" "$TMP/$orig.ipynb"
-	set -- $(measure "nbrun_$nb" ./nbrun -q -o "$TMP/out" "notebooks/$nb.yaml")
+	set -- $(timed "nbrun_$nb" ./nbrun -q -o "$TMP/out" "notebooks/$nb.yaml")
 	eval "nb_${nb}_t=\$1; nb_${nb}_m=\$2"
-	set -- $(measure "jupyter_$nb" jupyter-nbconvert --to markdown --execute --output "$TMP/$orig.out" "$TMP/$orig.ipynb")
+	set -- $(timed "jupyter_$nb" jupyter-nbconvert --to markdown --execute --output "$TMP/$orig.out" "$TMP/$orig.ipynb")
 	eval "ju_${nb}_t=\$1; ju_${nb}_m=\$2"
 done
 # the double-descent port has no runnable original here (it imports a module the seed lacks)
 echo "bench: notebook double_descent ($RUNS runs)"
-set -- $(measure nbrun_double_descent ./nbrun -q -o "$TMP/out" notebooks/double_descent.yaml)
+set -- $(timed nbrun_double_descent ./nbrun -q -o "$TMP/out" notebooks/double_descent.yaml)
 dd_t=$1; dd_m=$2
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 cores=$(nproc)
@@ -82,8 +96,10 @@ cores=$(nproc)
 	echo
 	echo "<!-- Written by \`make bench\` (bench/run.sh); numbers from the machine named below. -->"
 	echo
-	echo "Machine: $cpu, $cores cores; $(uname -sr). Each figure is the median wall time of $RUNS runs of the"
-	echo "whole process (start-up included) and the largest peak resident memory, measured with GNU time."
+	echo "Machine: $cpu, $cores cores; $(uname -sr). Each time is the median wall time of $RUNS runs of the"
+	echo "whole process (start-up included) after a warm-up run, timed by hyperfine; each memory figure"
+	echo "the peak resident memory of one more run, measured with GNU time. The PyTorch script, whose"
+	echo "own output is needed, is timed with GNU time alone (median of $RUNS runs)."
 	echo
 	echo "## Double-descent training (10^5 iterations)"
 	echo

@@ -7,11 +7,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "linalg.h"
 #include "ops.h"
 
@@ -1316,13 +1316,16 @@ static nb_value *f_broadcast_to(ev *E, args *a, const char *name)
 /* Singular values of a 2-D float64 matrix (LAPACK dgesdd, no vectors). */
 static int singular_values(const nb_value *m, double *s, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return -1;
 	size_t r = m->shape[0], c = m->shape[1];
 	double *tmp = nb_xmalloc((r * c > 0 ? r * c : 1) * sizeof *tmp);
 	for (size_t i = 0; i < r * c; i++)
 		tmp[i] = nb_get_f64(m, i);
 	/* the row-major r×c matrix is the column-major c×r transpose: same singular values */
-	lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)c, (lapack_int)r, tmp, (lapack_int)c,
-					 s, NULL, 1, NULL, 1);
+	lapack_int info = L->dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)c, (lapack_int)r, tmp, (lapack_int)c, s, NULL, 1,
+				    NULL, 1);
 	free(tmp);
 	if (info != 0)
 		return nb_err_set(e, NB_NOLOC, "norm: the SVD did not converge (LAPACK dgesdd info %d)", (int)info);

@@ -3,11 +3,11 @@
  */
 #include "linalg.h"
 
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "ops.h"
 
 static int want_matrix(const nb_value *a, const char *fn, int square, nb_err *e)
@@ -54,6 +54,9 @@ static int lapack_fail(nb_err *e, const char *fn, const char *routine, lapack_in
 
 nb_value *nb_inv(const nb_value *a, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return NULL;
 	if (want_matrix(a, "inv", 1, e) < 0)
 		return NULL;
 	size_t n = a->shape[0];
@@ -61,7 +64,7 @@ nb_value *nb_inv(const nb_value *a, nb_err *e)
 	lapack_int *ipiv = nb_xmalloc((n ? n : 1) * sizeof *ipiv);
 	for (size_t i = 0; i < n; i++)
 		B[i * n + i] = 1.0;
-	lapack_int info = n ? LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, A, (lapack_int)n, ipiv, B,
+	lapack_int info = n ? L->dgesv(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, A, (lapack_int)n, ipiv, B,
 					  (lapack_int)n) : 0;
 	nb_value *r = NULL;
 	if (info > 0)
@@ -78,6 +81,9 @@ nb_value *nb_inv(const nb_value *a, nb_err *e)
 
 nb_value *nb_solve(const nb_value *a, const nb_value *b, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return NULL;
 	if (want_matrix(a, "solve", 1, e) < 0)
 		return NULL;
 	size_t n = a->shape[0];
@@ -95,7 +101,7 @@ nb_value *nb_solve(const nb_value *a, const nb_value *b, nb_err *e)
 	size_t k = b->ndim == 1 ? 1 : b->shape[1];
 	double *A = colmajor(a, n, n), *B = colmajor(b, n, k);
 	lapack_int *ipiv = nb_xmalloc((n ? n : 1) * sizeof *ipiv);
-	lapack_int info = n && k ? LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)k, A, (lapack_int)n, ipiv,
+	lapack_int info = n && k ? L->dgesv(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)k, A, (lapack_int)n, ipiv,
 					       B, (lapack_int)n) : 0;
 	nb_value *r = NULL;
 	if (info > 0)
@@ -114,6 +120,9 @@ nb_value *nb_solve(const nb_value *a, const nb_value *b, nb_err *e)
 
 nb_value *nb_det(const nb_value *a, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return NULL;
 	if (want_matrix(a, "det", 1, e) < 0)
 		return NULL;
 	size_t n = a->shape[0];
@@ -121,7 +130,7 @@ nb_value *nb_det(const nb_value *a, nb_err *e)
 		return nb_f64(1.0);
 	double *A = colmajor(a, n, n);
 	lapack_int *ipiv = nb_xmalloc(n * sizeof *ipiv);
-	lapack_int info = LAPACKE_dgetrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, A, (lapack_int)n, ipiv);
+	lapack_int info = L->dgetrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, A, (lapack_int)n, ipiv);
 	double det;
 	if (info < 0) {
 		free(A);
@@ -154,6 +163,9 @@ nb_value *nb_det(const nb_value *a, nb_err *e)
 
 int nb_svd(const nb_value *a, int full, nb_value **u, nb_value **s, nb_value **vh, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return -1;
 	if (want_matrix(a, "svd", 0, e) < 0)
 		return -1;
 	size_t m = a->shape[0], n = a->shape[1], k = m < n ? m : n;
@@ -165,7 +177,7 @@ int nb_svd(const nb_value *a, int full, nb_value **u, nb_value **s, nb_value **v
 	double *VT = want_uv ? nb_xcalloc(vrows * n, sizeof *VT) : NULL;
 	lapack_int info = 0;
 	if (m && n)
-		info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, jobz, (lapack_int)m, (lapack_int)n, A, (lapack_int)m, S, U,
+		info = L->dgesdd(LAPACK_COL_MAJOR, jobz, (lapack_int)m, (lapack_int)n, A, (lapack_int)m, S, U,
 				      (lapack_int)(m ? m : 1), VT, (lapack_int)(vrows ? vrows : 1));
 	int rc = 0;
 	if (info > 0) {
@@ -195,11 +207,14 @@ int nb_svd(const nb_value *a, int full, nb_value **u, nb_value **s, nb_value **v
 
 int nb_eigh(const nb_value *a, int upper, nb_value **w, nb_value **v, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return -1;
 	if (want_matrix(a, "eigh", 1, e) < 0)
 		return -1;
 	size_t n = a->shape[0];
 	double *A = colmajor(a, n, n), *W = nb_xmalloc((n ? n : 1) * sizeof *W);
-	lapack_int info = n ? LAPACKE_dsyevd(LAPACK_COL_MAJOR, v ? 'V' : 'N', upper ? 'U' : 'L', (lapack_int)n, A,
+	lapack_int info = n ? L->dsyevd(LAPACK_COL_MAJOR, v ? 'V' : 'N', upper ? 'U' : 'L', (lapack_int)n, A,
 					   (lapack_int)n, W) : 0;
 	int rc = 0;
 	if (info > 0)
@@ -218,12 +233,15 @@ int nb_eigh(const nb_value *a, int upper, nb_value **w, nb_value **v, nb_err *e)
 
 int nb_qr(const nb_value *a, int complete, nb_value **q, nb_value **r, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return -1;
 	if (want_matrix(a, "qr", 0, e) < 0)
 		return -1;
 	size_t m = a->shape[0], n = a->shape[1], k = m < n ? m : n;
 	size_t qcols = complete ? m : k, rrows = complete ? m : k;
 	double *A = colmajor(a, m, n), *tau = nb_xmalloc((k ? k : 1) * sizeof *tau);
-	lapack_int info = m && n ? LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, A, (lapack_int)m, tau) : 0;
+	lapack_int info = m && n ? L->dgeqrf(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, A, (lapack_int)m, tau) : 0;
 	if (info != 0) {
 		free(A);
 		free(tau);
@@ -245,7 +263,7 @@ int nb_qr(const nb_value *a, int complete, nb_value **q, nb_value **r, nb_err *e
 	for (size_t j = 0; j < qcols && j < n; j++)
 		memcpy(Q + j * m, A + j * m, m * sizeof *Q);
 	if (m && qcols)
-		info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)qcols, (lapack_int)k, Q, (lapack_int)m, tau);
+		info = L->dorgqr(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)qcols, (lapack_int)k, Q, (lapack_int)m, tau);
 	int rc = 0;
 	if (info != 0) {
 		rc = lapack_fail(e, "qr", "dorgqr", info);
@@ -262,11 +280,14 @@ int nb_qr(const nb_value *a, int complete, nb_value **q, nb_value **r, nb_err *e
 
 nb_value *nb_cholesky(const nb_value *a, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return NULL;
 	if (want_matrix(a, "cholesky", 1, e) < 0)
 		return NULL;
 	size_t n = a->shape[0];
 	double *A = colmajor(a, n, n);
-	lapack_int info = n ? LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n) : 0;
+	lapack_int info = n ? L->dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)n) : 0;
 	nb_value *r = NULL;
 	if (info > 0)
 		nb_err_set(e, NB_NOLOC, "cholesky: matrix is not positive definite (leading minor %d)", (int)info);
@@ -350,6 +371,9 @@ nb_value *nb_matrix_rank(const nb_value *a, nb_err *e)
 int nb_lstsq(const nb_value *a, const nb_value *b, double rcond, nb_value **x, nb_value **res, nb_value **rank,
 	     nb_value **sv, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return -1;
 	if (want_matrix(a, "lstsq", 0, e) < 0)
 		return -1;
 	size_t m = a->shape[0], n = a->shape[1], k = m < n ? m : n;
@@ -366,7 +390,7 @@ int nb_lstsq(const nb_value *a, const nb_value *b, double rcond, nb_value **x, n
 	double *S = nb_xmalloc((k ? k : 1) * sizeof *S);
 	lapack_int rk = 0, info = 0;
 	if (m && n && nrhs)
-		info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, (lapack_int)nrhs, A, (lapack_int)m, B,
+		info = L->dgelsd(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, (lapack_int)nrhs, A, (lapack_int)m, B,
 				      (lapack_int)ldb, S, rcond, &rk);
 	int rc = 0;
 	if (info != 0) {
@@ -424,6 +448,9 @@ static double norm1(size_t n, const double *A)
  */
 nb_value *nb_expm(const nb_value *a, nb_err *e)
 {
+	const nb_blas *L = nb_blas_get(e);
+	if (!L)
+		return NULL;
 	if (want_matrix(a, "expm", 1, e) < 0)
 		return NULL;
 	size_t n = a->shape[0], nn = n * n;
@@ -519,7 +546,7 @@ nb_value *nb_expm(const nb_value *a, nb_err *e)
 			P[j * n + i] = V[i * n + j] + U[i * n + j];
 		}
 	lapack_int *ipiv = nb_xmalloc(n * sizeof *ipiv);
-	lapack_int info = LAPACKE_dgesv(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, Q, (lapack_int)n, ipiv, P,
+	lapack_int info = L->dgesv(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, Q, (lapack_int)n, ipiv, P,
 					(lapack_int)n);
 	if (info != 0) {
 		nb_err_set(e, NB_NOLOC, "expm: the Padé denominator is singular (LAPACK dgesv info %d)", (int)info);

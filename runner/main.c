@@ -5,7 +5,6 @@
  * error, an invalid notebook, or an unusable output folder.  With several
  * notebooks the largest code wins, and every notebook is still attempted.
  */
-#include <cblas.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,10 +91,6 @@ static int describe(const char *name)
 	return 0;
 }
 
-/* OpenBLAS's pthread build starts its helper threads when it is loaded; this
- * stops them (declared weak: other builds need not have it). */
-extern int blas_thread_shutdown_(void) __attribute__((weak));
-
 /*
  * cairo deflates every PDF stream it writes (the figure files and the PDF
  * report) at zlib's default level, 6, and offers no setting for it.  Its
@@ -149,17 +144,6 @@ static void heap_setup(void)
 
 int main(int argc, char **argv)
 {
-	/*
-	 * Notebook matrices are small: OpenBLAS's worker threads cost more in
-	 * start-up and spinning than they save (they would spin on the core the
-	 * figure writer uses), and one thread keeps sums in a fixed order.
-	 * OPENBLAS_NUM_THREADS still overrides this.
-	 */
-	if (!getenv("OPENBLAS_NUM_THREADS")) {
-		openblas_set_num_threads(1);
-		if (blas_thread_shutdown_)
-			blas_thread_shutdown_();
-	}
 	heap_setup();
 	nb_runopts opts = {0};
 	opts.outdir = "output";

@@ -4,10 +4,11 @@
  */
 #include "ops.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "blas.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -1253,6 +1254,9 @@ nb_value *nb_matmul(const nb_value *a0, const nb_value *b0, nb_err *e)
 	nb_dtype dt = nb_promote(a0->dtype, b0->dtype);
 	if (dt == NB_BOOL)
 		dt = NB_I64;
+	const nb_blas *L = NULL; /* floating-point products are OpenBLAS's */
+	if (dt == NB_F64 && !(L = nb_blas_get(e)))
+		return NULL;
 	nb_value *r = nb_array_new(dt, ond, oshape, e);
 	if (!r)
 		return NULL;
@@ -1292,13 +1296,13 @@ nb_value *nb_matmul(const nb_value *a0, const nb_value *b0, nb_err *e)
 			if (k == 0) {
 				memset(C, 0, osz * sizeof *C);
 			} else if (n == 1 && m == 1) {
-				C[0] = cblas_ddot((int)k, A, 1, B, 1);
+				C[0] = L->ddot((int)k, A, 1, B, 1);
 			} else if (m == 1) {
-				cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0, A, (int)k, B, 1, 0.0, C, 1);
+				L->dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, 1.0, A, (int)k, B, 1, 0.0, C, 1);
 			} else if (n == 1) {
-				cblas_dgemv(CblasRowMajor, CblasTrans, (int)k, (int)m, 1.0, B, (int)m, A, 1, 0.0, C, 1);
+				L->dgemv(CblasRowMajor, CblasTrans, (int)k, (int)m, 1.0, B, (int)m, A, 1, 0.0, C, 1);
 			} else {
-				cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m, (int)k, 1.0,
+				L->dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m, (int)k, 1.0,
 					    A, (int)k, B, (int)m, 0.0, C, (int)m);
 			}
 		} else {

@@ -125,6 +125,15 @@ expect figure-unwritable 2 "nbrun: error: cannot write '$TMP/blocked/0008-report
 mkdir -p "$TMP/blocked/0007-frames/figures/descent-frame-002.png"
 expect frame-unwritable 2 "nbrun: 0007-frames: all cells ran, but some files could not be written" \
 	"$NBRUN" -q -o "$TMP/blocked" "$HERE/e2e/0007-frames.yaml"
+# OpenBLAS is opened when a matrix product is first wanted: one that cannot be opened (here a
+# stand-in without its routines, found first on the library path) fails that cell, clearly.
+mkdir -p "$TMP/fakeblas"
+echo 'int nbrun_not_openblas;' > "$TMP/fakeblas/fake.c"
+if ${CC:-cc} -shared -fPIC -o "$TMP/fakeblas/libopenblas.so.0" "$TMP/fakeblas/fake.c" 2> /dev/null; then
+	printf 'nbrun: 1\ncells:\n  - let: {p: "ones((2, 2)) @ ones((2, 2))"}\n' > "$TMP/matmul.yaml"
+	expect blas-missing 1 "matmul.yaml:3:.*linear algebra needs OpenBLAS and LAPACKE (Debian: libopenblas0, liblapacke): " \
+		env LD_LIBRARY_PATH="$TMP/fakeblas" "$NBRUN" -q -o "$TMP/o" "$TMP/matmul.yaml"
+fi
 # A failed run must not corrupt a report written before: rerun a failing notebook
 # over an existing output folder and check that only complete files are there.
 "$NBRUN" -q -o "$TMP/keep" "$HERE/e2e/0001-basics.yaml" 2>/dev/null
