@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1606,6 +1607,16 @@ static void pdf_date(const char *date, char *out, size_t cap)
 		snprintf(out, cap, "2000-01-01T00:00:00Z");
 }
 
+/* The hyphenation patterns, loaded once for all the notebooks of a run (they take
+ * milliseconds to load) and kept. */
+static pthread_once_t patterns_once = PTHREAD_ONCE_INIT;
+static HyphenDict *patterns;
+
+static void load_patterns(void)
+{
+	patterns = hnj_hyphen_load(HYPHEN_DICT);
+}
+
 int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 {
 	const nb_notebook *nb = r->nb;
@@ -1633,7 +1644,8 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 
 	/* pass 1: the headings, from the markdown alone; pass 2: their pages after the contents */
 	D.code_cache = nb_xcalloc(3 * nb->ncells + 1, sizeof *D.code_cache);
-	D.hyph = hnj_hyphen_load(HYPHEN_DICT);
+	pthread_once(&patterns_once, load_patterns);
+	D.hyph = patterns;
 	for (int pass = 0; pass < 2; pass++) {
 		D.collect = pass == 0;
 		D.contents = pass == 1 && nb->report.contents && D.nknown >= 2;
@@ -1693,8 +1705,6 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 		if (D.code_cache[i])
 			g_object_unref(D.code_cache[i]);
 	free(D.code_cache);
-	if (D.hyph)
-		hnj_hyphen_free(D.hyph);
 	inl_release(&D.cur);
 	nb_buf_release(&D.code);
 	free(D.marker);
