@@ -385,6 +385,11 @@ static void add_attr(inl *c, PangoAttribute *a, int start, int end)
 /* Inline math as a shape of the math box's size. */
 static void inl_math(doc *D, inl *c, const char *src, double size)
 {
+	if (D->collect) { /* the headings' pass wants the text alone */
+		nb_buf_puts(&c->text, "\xef\xbf\xbc");
+		nb_buf_printf(&c->plain, "%s", src);
+		return;
+	}
 	pl_tl *t = pl_tl_math(D->pc, src, size, SERIF, 0);
 	NB_GROW(c->math, c->capmath, c->nmath + 1);
 	c->math[c->nmath++] = t;
@@ -1326,7 +1331,7 @@ static int md_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *ud
 		put_entity(to, text, size);
 		break;
 	case MD_TEXT_NORMAL:
-		if (D->hyph && !D->in_code_span && !D->in_heading && !D->in_cell && !c->in_img)
+		if (D->hyph && !D->collect && !D->in_code_span && !D->in_heading && !D->in_cell && !c->in_img)
 			put_hyphenated(D, to, text, size);
 		else
 			nb_buf_add(to, text, size);
