@@ -137,9 +137,12 @@ cores=$(nproc)
 	echo "the reduced dynamics) and draws 27 figures; its original cannot run here, as it imports a"
 	echo "module that is not in the seed, and its PyTorch loop alone takes the time shown above per run."
 	echo
-	echo "Most of nbrun's time in these notebooks is output, not computation: every figure is encoded as"
-	echo "PNG and as PDF (on a second thread) and drawn once more into the PDF report, whose text is laid"
-	echo "out with pango. Start-up (font configuration) is about 0.03 s."
+	echo "Most of nbrun's time in these notebooks is output, not computation: every figure is drawn"
+	echo "three times (recorded for the PDF report, rasterised for its PNG, written as its PDF) and"
+	echo "encoded twice as PDF (its own file and the report), the report's text is laid out with"
+	echo "pango, and the animation's frames are PNG files and GIF frames. Both cores are busy: the"
+	echo "cells and the report on one, the figure files on the other. Start-up (the shared libraries,"
+	echo "fonts and hyphenation patterns) takes about 0.03 s of it."
 	echo
 	echo "Peak memory is the largest resident set of any one process GNU time waited for (for Jupyter, its client or its kernel, whichever is larger)."
 } > "$OUT"
