@@ -715,7 +715,7 @@ typedef struct job {
 struct nb_writer {
 	pthread_t th;
 	pthread_mutex_t mu;
-	pthread_cond_t cv, ready; /* a job queued; a frame prepared */
+	pthread_cond_t cv; /* a job queued, a frame prepared, or the end */
 	job *head, *tail;
 	int closing;
 	nb_buf errors; /* one "cannot write ..." line per failure */
@@ -823,7 +823,7 @@ static void frame_ready(struct nb_writer *w, job *j, pl_gif_frame *q, cairo_surf
 	j->half = half;
 	j->ready = 1;
 	if (w) {
-		pthread_cond_broadcast(&w->ready);
+		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 	}
 }
@@ -864,12 +864,38 @@ static void run_job(struct nb_writer *w, job *j, nb_buf *err)
 	free(j);
 }
 
+/* Take job j, which follows prev (NULL: j is the head), off the queue. */
+static job *unlink_job(struct nb_writer *w, job *prev, job *j)
+{
+	if (prev)
+		prev->next = j->next;
+	else
+		w->head = j->next;
+	if (w->tail == j)
+		w->tail = prev;
+	return j;
+}
+
+/*
+ * The writer's next job: the first in the queue, unless that is a frame whose
+ * preparation the other thread is still doing; then the first figure or
+ * frame PNG after it (independent of the frames' order, which is kept), so
+ * that the writer works on rather than waits.  NULL if none can run now.
+ */
+static job *next_job(struct nb_writer *w)
+{
+	job *head = w->head;
+	if (!head || head->kind != JOB_FRAME || head->ready)
+		return head ? unlink_job(w, NULL, head) : NULL;
+	for (job *prev = head, *j = head->next; j; prev = j, j = j->next)
+		if (j->kind == JOB_FIGURE || j->kind == JOB_FRAME_PNG)
+			return unlink_job(w, prev, j);
+	return NULL;
+}
+
 /* Run a job taken off the queue (the lock held on entry and on return). */
 static void run_unlocked(struct nb_writer *w, job *j)
 {
-	/* a frame waits for its preparation, which the other thread may be doing */
-	while (j->kind == JOB_FRAME && !j->ready)
-		pthread_cond_wait(&w->ready, &w->mu);
 	pthread_mutex_unlock(&w->mu);
 	nb_buf err = NB_BUF_INIT;
 	run_job(w, j, &err);
@@ -884,14 +910,11 @@ static void *writer_main(void *arg)
 	struct nb_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->head && !w->closing)
+		job *j;
+		while (!(j = next_job(w)) && !(w->closing && !w->head))
 			pthread_cond_wait(&w->cv, &w->mu);
-		job *j = w->head;
 		if (!j)
 			break;
-		w->head = j->next;
-		if (!w->head)
-			w->tail = NULL;
 		run_unlocked(w, j);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -911,11 +934,9 @@ static int submit(nb_call *c, job *j)
 		w = nb_xcalloc(1, sizeof *w);
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cv, NULL);
-		pthread_cond_init(&w->ready, NULL);
 		if (pthread_create(&w->th, NULL, writer_main, w) == 0) {
 			r->writer = w;
 		} else {
-			pthread_cond_destroy(&w->ready);
 			pthread_cond_destroy(&w->cv);
 			pthread_mutex_destroy(&w->mu);
 			free(w);
@@ -961,13 +982,7 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 		}
 		if (!j)
 			break;
-		if (prev)
-			prev->next = j->next;
-		else
-			w->head = j->next;
-		if (w->tail == j)
-			w->tail = prev;
-		run_unlocked(w, j);
+		run_unlocked(w, unlink_job(w, prev, j));
 	}
 	w->closing = 1;
 	pthread_cond_signal(&w->cv);
@@ -977,7 +992,6 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 	if (errors && w->errors.len)
 		nb_buf_add(errors, w->errors.s, w->errors.len);
 	nb_buf_release(&w->errors);
-	pthread_cond_destroy(&w->ready);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
