@@ -833,3 +833,123 @@ void pl_tl_draw(cairo_t *cr, PangoContext *pc, const pl_tl *t, double x, double 
 	}
 	cairo_restore(cr);
 }
+
+/* ------------------------------------------------------------ plain text */
+
+/* The Unicode superscript (sup) or subscript of ASCII c, or NULL. */
+static const char *script_char(char c, int sup)
+{
+	static const char *const sup_digits[10] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+	static const char *const sub_digits[10] = {"₀", "₁", "₂", "₃", "₄", "₅", "₆", "₇", "₈", "₉"};
+	static const char sup_other[] = "+-=()niT", sub_other[] = "+-=()aeoxhklmnpstij";
+	static const char *const sup_other_u[] = {"⁺", "⁻", "⁼", "⁽", "⁾", "ⁿ", "ⁱ", "ᵀ"};
+	static const char *const sub_other_u[] = {"₊", "₋", "₌", "₍", "₎", "ₐ", "ₑ", "ₒ", "ₓ", "ₕ",
+						  "ₖ", "ₗ", "ₘ", "ₙ", "ₚ", "ₛ", "ₜ", "ᵢ", "ⱼ"};
+	if (c >= '0' && c <= '9')
+		return sup ? sup_digits[c - '0'] : sub_digits[c - '0'];
+	const char *at = c ? strchr(sup ? sup_other : sub_other, c) : NULL;
+	return at ? (sup ? sup_other_u : sub_other_u)[at - (sup ? sup_other : sub_other)] : NULL;
+}
+
+/* The extent of the token at s[i]: a {group} (its braces excluded: *a, *b), a command, or one
+ * UTF-8 character; returns where it ends. */
+static size_t token(const char *s, size_t i, size_t n, size_t *a, size_t *b)
+{
+	if (s[i] == '{') {
+		int depth = 0;
+		size_t j = i;
+		for (; j < n; j++) {
+			depth += s[j] == '{' ? 1 : s[j] == '}' ? -1 : 0;
+			if (depth == 0)
+				break;
+		}
+		*a = i + 1;
+		*b = j;
+		return j < n ? j + 1 : n;
+	}
+	size_t e = s[i] == '\\' ? command_end(s, i + 1, n) : i + (size_t)utf8_len((unsigned char)s[i]);
+	*a = i;
+	*b = e > n ? n : e;
+	return *b;
+}
+
+static void plain_range(const char *s, size_t i, size_t n, nb_buf *out);
+
+/* A sub- or superscript: in Unicode's small figures when every character has one. */
+static void plain_script(const char *s, size_t a, size_t b, int sup, nb_buf *out)
+{
+	size_t k = a;
+	while (k < b && script_char(s[k], sup))
+		k++;
+	if (k == b && b > a) {
+		for (k = a; k < b; k++)
+			nb_buf_puts(out, script_char(s[k], sup));
+		return;
+	}
+	nb_buf_putc(out, sup ? '^' : '_');
+	plain_range(s, a, b, out);
+}
+
+static void plain_range(const char *s, size_t i, size_t n, nb_buf *out)
+{
+	while (i < n) {
+		char c = s[i];
+		size_t a, b;
+		if (c == '{' || c == '}') {
+			i++;
+		} else if (c == '_' || c == '^') {
+			if (i + 1 >= n) {
+				i++;
+				continue;
+			}
+			i = token(s, i + 1, n, &a, &b);
+			plain_script(s, a, b, c == '^', out);
+		} else if (c == '\\') {
+			size_t e = command_end(s, i + 1, n);
+			const char *name = s + i + 1;
+			size_t len = e - i - 1;
+			const char *g = symbol_named(name, len);
+			i = e;
+			if (g) {
+				nb_buf_puts(out, g);
+			} else if (len == 4 && !strncmp(name, "frac", 4) && i < n) {
+				/* \frac{a}{b}: a/b */
+				i = token(s, i, n, &a, &b);
+				plain_range(s, a, b, out);
+				nb_buf_putc(out, '/');
+				if (i < n) {
+					i = token(s, i, n, &a, &b);
+					plain_range(s, a, b, out);
+				}
+			} else if (len == 4 && !strncmp(name, "sqrt", 4)) {
+				nb_buf_puts(out, "√");
+			} else if ((len == 4 && !strncmp(name, "left", 4)) || (len == 5 && !strncmp(name, "right", 5)) ||
+				   (len == 1 && strchr(",;:!", name[0]))) {
+				/* sizes and thin spaces: nothing */
+			} else if ((len == 4 && !strncmp(name, "quad", 4)) || (len == 5 && !strncmp(name, "qquad", 5)) ||
+				   (len == 1 && name[0] == ' ')) {
+				nb_buf_putc(out, ' ');
+			} else if (len) {
+				/* a function (\log), a font (\mathrm{x}), an accent (\hat x): its name or its argument */
+				int is_func = 0;
+				for (size_t k = 0; k < NB_ARRAY_LEN(funcs); k++)
+					is_func |= strlen(funcs[k]) == len && !strncmp(funcs[k], name, len);
+				if (is_func)
+					nb_buf_add(out, name, len);
+			}
+		} else if (c == ' ') {
+			if (out->len && out->s[out->len - 1] != ' ')
+				nb_buf_putc(out, ' ');
+			i++;
+		} else {
+			size_t e = i + (size_t)utf8_len((unsigned char)c);
+			nb_buf_add(out, s + i, (e > n ? n : e) - i);
+			i = e;
+		}
+	}
+}
+
+void pl_tl_plain(const char *src, nb_buf *out)
+{
+	plain_range(src, 0, strlen(src), out);
+}

@@ -17,6 +17,7 @@
 #include <pango/pangocairo.h>
 
 #include "plot.h"
+#include "util.h"
 
 typedef struct pl_piece {
 	char *text;
@@ -47,6 +48,15 @@ pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size);
  */
 pl_tl *pl_tl_math(PangoContext *pc, const char *src, double size, const char *family, int display);
 void pl_tl_free(pl_tl *t);
+/*
+ * Math (the text between the dollars) as plain Unicode text, for places that
+ * hold no drawing (a PDF outline, a table of contents): symbols as their
+ * characters, sub- and superscripts of digits and a few letters as Unicode's,
+ * others written _x and ^x, \frac{a}{b} as a/b, \sqrt{x} as √x, fonts and
+ * accents as their argument, groups and spacing commands dropped.  Appended
+ * to out.
+ */
+void pl_tl_plain(const char *src, nb_buf *out);
 /*
  * Draw with the baseline origin at (x, y) (cairo coordinates, y down),
  * rotated by angle radians counter-clockwise about the origin.

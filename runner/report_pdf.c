@@ -66,7 +66,7 @@ typedef struct link {
 /* One paragraph's inline content as md4c hands it over. */
 typedef struct inl {
 	nb_buf text;        /* what pango lays out; U+FFFC where math sits */
-	nb_buf plain;       /* the same for the contents and the outline (math as its TeX) */
+	nb_buf plain;       /* the same for the contents and the outline (math as plain text) */
 	PangoAttrList *attrs;
 	pl_tl **math;       /* inline math boxes, owned */
 	size_t nmath, capmath;
@@ -387,7 +387,7 @@ static void inl_math(doc *D, inl *c, const char *src, double size)
 {
 	if (D->collect) { /* the headings' pass wants the text alone */
 		nb_buf_puts(&c->text, "\xef\xbf\xbc");
-		nb_buf_printf(&c->plain, "%s", src);
+		pl_tl_plain(src, &c->plain);
 		return;
 	}
 	pl_tl *t = pl_tl_math(D->pc, src, size, SERIF, 0);
@@ -398,7 +398,7 @@ static void inl_math(doc *D, inl *c, const char *src, double size)
 	int start = (int)c->text.len;
 	nb_buf_puts(&c->text, "\xef\xbf\xbc");
 	add_attr(c, pango_attr_shape_new_with_data(&r, &r, t, NULL, NULL), start, (int)c->text.len);
-	nb_buf_printf(&c->plain, "%s", src);
+	pl_tl_plain(src, &c->plain);
 }
 
 /* A paragraph's layout at width w; justified unless told otherwise. */

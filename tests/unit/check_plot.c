@@ -110,6 +110,31 @@ START_TEST(colors_and_formats)
 }
 END_TEST
 
+START_TEST(math_as_plain_text)
+{
+	static const char *const cases[][2] = {
+		{"\\phi_0", "ϕ₀"},
+		{"x^2 + y_{ij}", "x² + yᵢⱼ"},
+		{"\\frac{1}{2}", "1/2"},
+		{"\\Vert v \\Vert_2^2", "‖ v ‖₂²"},
+		{"f[x_{0},\\phi]", "f[x₀,ϕ]"},
+		{"\\hat{y}_{t+1}", "yₜ₊₁"},
+		{"w_{\\min}", "w_min"},
+		{"\\sqrt{x} \\leq \\log n", "√x ≤ log n"},
+		{"\\left(a\\right)^{T}", "(a)ᵀ"},
+		{"a\\,b\\quad c", "ab c"},
+		{"x^", "x"},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		nb_buf b = NB_BUF_INIT;
+		pl_tl_plain(cases[k][0], &b);
+		ck_assert_msg(!strcmp(b.s ? b.s : "", cases[k][1]), "'%s' gave '%s', not '%s'", cases[k][0], b.s ? b.s : "",
+			      cases[k][1]);
+		nb_buf_release(&b);
+	}
+}
+END_TEST
+
 START_TEST(math_layout)
 {
 	cairo_surface_t *sf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 10, 10);
@@ -771,6 +796,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, legend_placement_like_matplotlib);
 	tcase_add_test(tc, image_limits_like_matplotlib);
 	tcase_add_test(tc, contour_geometry);
+	tcase_add_test(tc, math_as_plain_text);
 	tcase_add_test(tc, path_simplification);
 	tcase_add_test(tc, byte_identical_outputs);
 	suite_add_tcase(s, tc);
