@@ -3240,6 +3240,8 @@ static void draw_twin(ctx *c, pl_axes *a, axis_ticks *yt)
 static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 {
 	ctx c = {cr, pango_cairo_create_context(cr), scale, snap, f};
+	g_object_set_data(G_OBJECT(c.pc), PL_TL_TARGET,
+			  GINT_TO_POINTER(1 + (int)cairo_surface_get_type(cairo_get_target(cr))));
 	pango_cairo_context_set_resolution(c.pc, 72);
 	cairo_font_options_t *fo = cairo_font_options_create();
 	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
@@ -4505,10 +4507,17 @@ struct pl_gif_frame {
 /* giflib's median cut over n pixels (r, g, b) into at most ncol colours: idx and colors, each
  * colour then made the exact mean of the pixels it stands for (giflib quantises in 5 bits a
  * channel: white would be 248).  -1 if giflib fails. */
+static pthread_mutex_t quantizer = PTHREAD_MUTEX_INITIALIZER;
+
 static int quantize(GifByteType *r, GifByteType *g, GifByteType *b, size_t n, int ncol, GifByteType *idx,
 		    GifColorType *colors)
 {
-	if (GifQuantizeBuffer((unsigned)n, 1, &ncol, r, g, b, idx, colors) == GIF_ERROR)
+	/* giflib's quantiser sorts with a comparison that reads a static variable: one call at a
+	 * time (two threads prepare frames), or the palettes depend on the threads' timing */
+	pthread_mutex_lock(&quantizer);
+	int rc = GifQuantizeBuffer((unsigned)n, 1, &ncol, r, g, b, idx, colors);
+	pthread_mutex_unlock(&quantizer);
+	if (rc == GIF_ERROR)
 		return -1;
 	uint64_t sum[256][3] = {{0}}; /* exact, and converted to double exactly below */
 	size_t cnt[256] = {0};

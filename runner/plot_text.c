@@ -10,6 +10,8 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -731,7 +733,7 @@ static pl_tl parse_list(mp *P, double size, int style, char stop)
 
 /* ---------------------------------------------------------------- public */
 
-pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size)
+static pl_tl *layout_text(PangoContext *pc, const char *s, double size)
 {
 	pl_tl *t = nb_xcalloc(1, sizeof *t);
 	size_t n = strlen(s), i = 0;
@@ -782,6 +784,111 @@ pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size)
 	metrics lp = measure(pc, NULL, "lp", 0, size);
 	extend(t, lp.asc, lp.desc);
 	return t;
+}
+
+/*
+ * Text layouts kept, one table per thread: a figure is drawn several times
+ * (measured for its layout, recorded for the report, rasterised, written as
+ * PDF), each time with the same tick labels, titles and legends, and laying
+ * them out again was a tenth of a run.  A layout is kept for the context's
+ * transformation and the kind of surface it draws on (PL_TL_TARGET on the
+ * context; metrics differ between them in the last 1/256 pt), so a cached
+ * layout is the one a fresh one would be, and outputs stay the same bytes
+ * whichever thread drew what first.  Callers get their own copy.
+ */
+typedef struct tl_entry {
+	char *text; /* NULL: a free slot */
+	double key[6]; /* the size, and the context's matrix (xx, xy, yx, yy) and target kind */
+	pl_tl *tl;
+} tl_entry;
+
+typedef struct tl_table {
+	tl_entry *e;
+	size_t cap, used;
+} tl_table;
+
+#define TL_TABLE_CAP 2048 /* emptied when half full */
+
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+
+static void tl_table_clear(tl_table *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->e[i].text) {
+			free(t->e[i].text);
+			pl_tl_free(t->e[i].tl);
+			free(t->e[i].tl);
+			t->e[i].text = NULL;
+		}
+	t->used = 0;
+}
+
+static void tl_table_free(void *p)
+{
+	tl_table *t = p;
+	tl_table_clear(t);
+	free(t->e);
+	free(t);
+}
+
+static void tl_key_init(void)
+{
+	pthread_key_create(&tl_key, tl_table_free);
+}
+
+static pl_tl *tl_copy(const pl_tl *t)
+{
+	pl_tl *c = nb_xmalloc(sizeof *c);
+	*c = *t;
+	c->capp = t->np;
+	c->capr = t->nr;
+	c->p = t->np ? nb_xmalloc(t->np * sizeof *c->p) : NULL;
+	c->r = t->nr ? nb_xmalloc(t->nr * sizeof *c->r) : NULL;
+	for (size_t i = 0; i < t->np; i++) {
+		c->p[i] = t->p[i];
+		c->p[i].text = nb_xstrdup(t->p[i].text);
+	}
+	if (t->nr)
+		memcpy(c->r, t->r, t->nr * sizeof *c->r);
+	return c;
+}
+
+pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size)
+{
+	pthread_once(&tl_once, tl_key_init);
+	tl_table *t = pthread_getspecific(tl_key);
+	if (!t) {
+		t = nb_xcalloc(1, sizeof *t);
+		t->cap = TL_TABLE_CAP;
+		t->e = nb_xcalloc(t->cap, sizeof *t->e);
+		if (pthread_setspecific(tl_key, t) != 0) {
+			tl_table_free(t);
+			return layout_text(pc, s, size);
+		}
+	}
+	const PangoMatrix *m = pango_context_get_matrix(pc);
+	double key[6] = {size, m ? m->xx : 1, m ? m->xy : 0, m ? m->yx : 0, m ? m->yy : 1,
+			 (double)GPOINTER_TO_INT(g_object_get_data(G_OBJECT(pc), PL_TL_TARGET))};
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the text and the key's bytes */
+	for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+		h = (h ^ *q) * 1099511628211ULL;
+	for (size_t k = 0; k < sizeof key; k++)
+		h = (h ^ ((const unsigned char *)key)[k]) * 1099511628211ULL;
+	size_t i = (size_t)(h ^ h >> 29) & (t->cap - 1);
+	while (t->e[i].text && !(!memcmp(t->e[i].key, key, sizeof key) && !strcmp(t->e[i].text, s)))
+		i = (i + 1) & (t->cap - 1);
+	if (!t->e[i].text) {
+		if (2 * (t->used + 1) > t->cap) {
+			tl_table_clear(t);
+			return pl_tl_layout(pc, s, size);
+		}
+		t->e[i].text = nb_xstrdup(s);
+		memcpy(t->e[i].key, key, sizeof key);
+		t->e[i].tl = layout_text(pc, s, size);
+		t->used++;
+	}
+	return tl_copy(t->e[i].tl);
 }
 
 pl_tl *pl_tl_math(PangoContext *pc, const char *src, double size, const char *family, int display)

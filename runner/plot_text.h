@@ -40,6 +40,10 @@ typedef struct pl_tl {
 } pl_tl;
 
 pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size);
+/* pl_tl_layout keeps its layouts (per thread) apart by the context's matrix and by this
+ * datum on the context (g_object_set_data), the kind of surface it draws on, as a
+ * GINT_TO_POINTER of a positive number; layouts for different kinds may differ. */
+#define PL_TL_TARGET "nbrun-tl-target"
 /*
  * Math alone (the text between the dollars) in the given font family
  * (static; NULL for DejaVu Sans).  display lays it out in TeX's display

@@ -257,6 +257,15 @@ if command -v pdftotext > /dev/null; then
 		sh -c "pdftotext '$TMP/nb/intro_gradients/report.pdf' - | grep -q -x 'Optimal value of b: -3.235905316463203'"
 fi
 
+# The same bytes on every run, whichever thread happens to encode which figure or frame: the
+# animation notebook (both threads prepare its GIF frames) three times over.  A race between
+# the threads shows as a difference in some runs, not all; this catches it often.
+for i in 1 2 3; do
+	( cd "$HERE/.." && "${REL:-$NBRUN}" -q -o "$TMP/same$i" notebooks/gradient_descent_animation.yaml ) 2> /dev/null
+done
+check "notebooks/gradient_descent_animation: three runs, the same bytes" \
+	sh -c "diff -r '$TMP/same1' '$TMP/same2' > /dev/null && diff -r '$TMP/same1' '$TMP/same3' > /dev/null"
+
 # The complete example in docs/format.md is tests/e2e/0003-format-example.yaml.
 awk '/^## A complete example/{f=1} f&&/^```yaml/{p=1;next} p&&/^```/{exit} p' "$HERE/../docs/format.md" > "$TMP/doc-example.yaml"
 if cmp -s "$TMP/doc-example.yaml" "$HERE/e2e/0003-format-example.yaml"; then pass=$((pass + 1)); else
