@@ -221,6 +221,19 @@ static const char *tok_text(lexer *L)
 	}
 }
 
+/* After an item of a bracketed list: a ',' (skipped), or the closing bracket (left for the
+ * caller); else -1 with the error "expected ',' or 'close'<where>, found ...". */
+static int list_sep(lexer *L, const char *close, const char *where)
+{
+	if (is_op(L, ","))
+		return lex(L) < 0 ? -1 : 0;
+	if (is_op(L, close))
+		return 0;
+	*L->errpos = L->pos;
+	nb_err_set(L->e, NB_NOLOC, "expected ',' or '%s'%s, found %s", close, where, tok_text(L));
+	return -1;
+}
+
 /* subscript: expr | [expr] ':' [expr] [':' [expr]] */
 static nb_expr *p_subscript(lexer *L)
 {
@@ -309,16 +322,9 @@ static nb_expr *p_atom(lexer *L)
 				if (!k)
 					return nb_expr_free(x), NULL;
 				add_kid(x, k, NULL);
-				trailing_comma = 0;
-				if (is_op(L, ",")) {
-					trailing_comma = 1;
-					if (lex(L) < 0)
-						return nb_expr_free(x), NULL;
-				} else if (!is_op(L, close)) {
-					*L->errpos = L->pos;
-					nb_err_set(L->e, NB_NOLOC, "expected ',' or '%s', found %s", close, tok_text(L));
+				trailing_comma = is_op(L, ",");
+				if (list_sep(L, close, "") < 0)
 					return nb_expr_free(x), NULL;
-				}
 			}
 			if (lex(L) < 0)
 				return nb_expr_free(x), NULL;
@@ -383,14 +389,8 @@ static nb_expr *p_postfix(lexer *L)
 					return nb_expr_free(c), NULL;
 				}
 				add_kid(c, a, kw);
-				if (is_op(L, ",")) {
-					if (lex(L) < 0)
-						return nb_expr_free(c), NULL;
-				} else if (!is_op(L, ")")) {
-					*L->errpos = L->pos;
-					nb_err_set(L->e, NB_NOLOC, "expected ',' or ')' in call, found %s", tok_text(L));
+				if (list_sep(L, ")", " in call") < 0)
 					return nb_expr_free(c), NULL;
-				}
 			}
 			if (lex(L) < 0)
 				return nb_expr_free(c), NULL;
@@ -407,14 +407,8 @@ static nb_expr *p_postfix(lexer *L)
 				if (!s)
 					return nb_expr_free(ix), NULL;
 				add_kid(ix, s, NULL);
-				if (is_op(L, ",")) {
-					if (lex(L) < 0)
-						return nb_expr_free(ix), NULL;
-				} else if (!is_op(L, "]")) {
-					*L->errpos = L->pos;
-					nb_err_set(L->e, NB_NOLOC, "expected ',' or ']' in index, found %s", tok_text(L));
+				if (list_sep(L, "]", " in index") < 0)
 					return nb_expr_free(ix), NULL;
-				}
 			}
 			if (lex(L) < 0)
 				return nb_expr_free(ix), NULL;
