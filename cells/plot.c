@@ -930,6 +930,7 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 		pl_style st;
 		pl_style_init(&st);
 		nb_value *q[4] = {0}, *an = NULL, *su = NULL, *sc = NULL, *pv = NULL, *lab = NULL;
+		nb_value *qz = NULL, *qw = NULL, *ql = NULL, *qr = NULL, *qn = NULL; /* 3-D and its options */
 		static const char *const names[4] = {"X", "Y", "U", "V"};
 		int rc = -1;
 		if (style_from(c, s, &st, 0) < 0)
@@ -946,16 +947,9 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 				nb_sub_fail(c, s, names[k], "'%s' has %zu values but X has %zu", names[k], q[k]->size, n);
 				goto qout;
 			}
-		nb_value *qz = NULL, *qw = NULL, *ql = NULL, *qr = NULL, *qn = NULL;
 		if (get(c, s, "Z", &qz) < 0 || get(c, s, "W", &qw) < 0 || get(c, s, "length", &ql) < 0 ||
-		    get(c, s, "arrow_length_ratio", &qr) < 0 || get(c, s, "normalize", &qn) < 0) {
-			nb_unref(qz);
-			nb_unref(qw);
-			nb_unref(ql);
-			nb_unref(qr);
-			nb_unref(qn);
+		    get(c, s, "arrow_length_ratio", &qr) < 0 || get(c, s, "normalize", &qn) < 0)
 			goto qout;
-		}
 		if (pl_axes_is3d(ax) || qz || qw) {
 			int bad = 0;
 			if (!pl_axes_is3d(ax))
@@ -977,16 +971,8 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 				free(b6);
 				rc = 0;
 			}
-			nb_unref(qz);
-			nb_unref(qw);
-			nb_unref(ql);
-			nb_unref(qr);
-			nb_unref(qn);
 			goto qout;
 		}
-		nb_unref(ql);
-		nb_unref(qr);
-		nb_unref(qn);
 		double *arr[4];
 		for (int k = 0; k < 4; k++) {
 			arr[k] = nb_xmalloc((n ? n : 1) * sizeof(double));
@@ -1007,6 +993,11 @@ static int layer(nb_call *c, pl_axes *ax, const nb_sub *s, int is3d)
 	qout:
 		for (int k = 0; k < 4; k++)
 			nb_unref(q[k]);
+		nb_unref(qz);
+		nb_unref(qw);
+		nb_unref(ql);
+		nb_unref(qr);
+		nb_unref(qn);
 		nb_unref(an);
 		nb_unref(su);
 		nb_unref(sc);

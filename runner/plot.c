@@ -2971,22 +2971,15 @@ static void draw_spines_ticks(ctx *c, pl_axes *a, axis_ticks *xt, axis_ticks *yt
 	if (!a->hidden_spines) {
 		cairo_rectangle(cr, l, t, r - l, b - t);
 	} else {
-		if (!(a->hidden_spines & PL_SPINE_LEFT)) {
-			cairo_move_to(cr, l, t);
-			cairo_line_to(cr, l, b);
-		}
-		if (!(a->hidden_spines & PL_SPINE_RIGHT)) {
-			cairo_move_to(cr, r, t);
-			cairo_line_to(cr, r, b);
-		}
-		if (!(a->hidden_spines & PL_SPINE_TOP)) {
-			cairo_move_to(cr, l, t);
-			cairo_line_to(cr, r, t);
-		}
-		if (!(a->hidden_spines & PL_SPINE_BOTTOM)) {
-			cairo_move_to(cr, l, b);
-			cairo_line_to(cr, r, b);
-		}
+		/* each side not hidden, as a line from (x0, y0) to (x1, y1) */
+		const struct { int side; double x0, y0, x1, y1; } sides[4] = {
+			{PL_SPINE_LEFT, l, t, l, b}, {PL_SPINE_RIGHT, r, t, r, b},
+			{PL_SPINE_TOP, l, t, r, t}, {PL_SPINE_BOTTOM, l, b, r, b}};
+		for (int k = 0; k < 4; k++)
+			if (!(a->hidden_spines & sides[k].side)) {
+				cairo_move_to(cr, sides[k].x0, sides[k].y0);
+				cairo_line_to(cr, sides[k].x1, sides[k].y1);
+			}
 	}
 	cairo_set_line_width(cr, SPINE_W);
 	cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
