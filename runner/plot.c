@@ -3232,15 +3232,10 @@ static void draw_twin(ctx *c, pl_axes *a, axis_ticks *yt)
 
 static void render(pl_figure *f, cairo_t *cr, double scale, int snap)
 {
-	ctx c = {cr, pango_cairo_create_context(cr), scale, snap, f};
+	ctx c = {cr, pl_text_context(), scale, snap, f};
+	pango_cairo_update_context(cr, c.pc);
 	g_object_set_data(G_OBJECT(c.pc), PL_TL_TARGET,
 			  GINT_TO_POINTER(1 + (int)cairo_surface_get_type(cairo_get_target(cr))));
-	pango_cairo_context_set_resolution(c.pc, 72);
-	cairo_font_options_t *fo = cairo_font_options_create();
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-	pango_cairo_context_set_font_options(c.pc, fo);
-	cairo_font_options_destroy(fo);
 	double W = f->w_in * 72, H = f->h_in * 72;
 	if (!f->measuring) {
 		cairo_set_source_rgb(cr, 1, 1, 1);

@@ -21,6 +21,30 @@
 
 /* ----------------------------------------------------------- measuring */
 
+/*
+ * Pango keeps a font map per thread.  Its own resolution matters too, not
+ * only the context's: pango measures each new font's metrics (line heights,
+ * average widths) through a context at the font map's resolution, 96 by
+ * default, and the fontconfig pattern records the resolution, so at 96 every
+ * font size in use was matched, sorted and loaded a second time (and pango
+ * starts two threads for each new pattern).  Changing the resolution clears
+ * the font map's caches, so it is set once.
+ */
+PangoContext *pl_text_context(void)
+{
+	PangoCairoFontMap *fm = PANGO_CAIRO_FONT_MAP(pango_cairo_font_map_get_default());
+	if (pango_cairo_font_map_get_resolution(fm) != 72)
+		pango_cairo_font_map_set_resolution(fm, 72);
+	PangoContext *pc = pango_font_map_create_context(PANGO_FONT_MAP(fm));
+	pango_cairo_context_set_resolution(pc, 72);
+	cairo_font_options_t *fo = cairo_font_options_create();
+	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
+	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
+	pango_cairo_context_set_font_options(pc, fo);
+	cairo_font_options_destroy(fo);
+	return pc;
+}
+
 static PangoLayout *run_layout(PangoContext *pc, const char *family, const char *text, int style, double size)
 {
 	PangoLayout *l = pango_layout_new(pc);

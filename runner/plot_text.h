@@ -39,6 +39,11 @@ typedef struct pl_tl {
 	const char *family;            /* the font family (static), NULL for DejaVu Sans */
 } pl_tl;
 
+/*
+ * A new pango context for figures and the report: this thread's font map,
+ * 72 units per inch (sizes are points), glyph metrics and outlines unhinted.
+ */
+PangoContext *pl_text_context(void);
 pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size);
 /* pl_tl_layout keeps its layouts (per thread) apart by the context's matrix and by this
  * datum on the context (g_object_set_data), the kind of surface it draws on, as a

@@ -1590,13 +1590,7 @@ static void free_heads(heading *h, size_t n)
 
 static PangoContext *new_context(void)
 {
-	PangoContext *pc = pango_font_map_create_context(pango_cairo_font_map_get_default());
-	pango_cairo_context_set_resolution(pc, 72);
-	cairo_font_options_t *fo = cairo_font_options_create();
-	cairo_font_options_set_hint_metrics(fo, CAIRO_HINT_METRICS_OFF);
-	cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
-	pango_cairo_context_set_font_options(pc, fo);
-	cairo_font_options_destroy(fo);
+	PangoContext *pc = pl_text_context();
 	PangoLanguage *en = pango_language_from_string("en");
 	pango_context_set_language(pc, en);
 	return pc;
