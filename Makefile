@@ -27,9 +27,13 @@ ALL_CFLAGS = -std=c17 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 LIBS = $(PKG_LIBS) -lgif -lhyphen -lm -ldl -pthread
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+# English hyphenation patterns (Debian's hyphen-en-us), compiled into nbrun as libhyphen's
+# automaton by tools/hyphen_table; without the file the reports are not hyphenated
+HYPHEN_DICT ?= /usr/share/hyphen/hyph_en_US.dic
+
 SRCS = $(filter-out runner/main.c,$(wildcard runner/*.c)) $(wildcard cells/*.c)
-OBJS = $(SRCS:%.c=build/rel/%.o)
-SAN_OBJS = $(SRCS:%.c=build/san/%.o)
+OBJS = $(SRCS:%.c=build/rel/%.o) build/rel/gen/hyphen_table.o
+SAN_OBJS = $(SRCS:%.c=build/san/%.o) build/san/gen/hyphen_table.o
 UNIT_SRCS = $(wildcard tests/unit/check_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=build/san/tests/%)
 
@@ -46,6 +50,22 @@ build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+build/tools/hyphen_table: tools/hyphen_table.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lhyphen
+
+build/gen/hyphen_table.c: build/tools/hyphen_table $(wildcard $(HYPHEN_DICT))
+	@mkdir -p $(dir $@)
+	build/tools/hyphen_table $(HYPHEN_DICT) > $@.tmp && mv $@.tmp $@
+
+build/rel/gen/hyphen_table.o: build/gen/hyphen_table.c runner/hyphen_table.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Irunner -c -o $@ $<
+
+build/san/gen/hyphen_table.o: build/gen/hyphen_table.c runner/hyphen_table.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Irunner -c -o $@ $<
+
 # the sanitizer build used by the tests
 build/san/nbrun: build/san/runner/main.o build/san/libnbrun.a
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LIBS)
@@ -59,7 +79,7 @@ build/san/%.o: %.c
 
 build/san/tests/%: tests/unit/%.c tests/unit/testutil.h build/san/libnbrun.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -Irunner -o $@ $< build/san/libnbrun.a $(CHECK_LIBS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) -Irunner -DNB_HYPHEN_DICT='"$(HYPHEN_DICT)"' -o $@ $< build/san/libnbrun.a $(CHECK_LIBS) $(LIBS)
 
 export ASAN_OPTIONS = allocator_may_return_null=1:detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1

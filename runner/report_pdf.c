@@ -32,6 +32,7 @@
 #include <md4c.h>
 #include <pango/pangocairo.h>
 
+#include "hyphen_table.h"
 #include "plot_text.h"
 #include "run.h"
 #include "util.h"
@@ -40,8 +41,6 @@
 #define SANS "DejaVu Sans"
 #define MONO "DejaVu Sans Mono"
 #define MM (72 / 25.4)
-/* Debian's hyphen-en-us; without it the report is set without hyphenation */
-#define HYPHEN_DICT "/usr/share/hyphen/hyph_en_US.dic"
 
 typedef struct rgb {
 	double r, g, b;
@@ -1606,16 +1605,6 @@ static void pdf_date(const char *date, char *out, size_t cap)
 		snprintf(out, cap, "2000-01-01T00:00:00Z");
 }
 
-/* The hyphenation patterns, loaded once for all the notebooks of a run (they take
- * milliseconds to load) and kept. */
-static pthread_once_t patterns_once = PTHREAD_ONCE_INIT;
-static HyphenDict *patterns;
-
-static void load_patterns(void)
-{
-	patterns = hnj_hyphen_load(HYPHEN_DICT);
-}
-
 int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 {
 	const nb_notebook *nb = r->nb;
@@ -1643,8 +1632,7 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 
 	/* pass 1: the headings, from the markdown alone; pass 2: their pages after the contents */
 	D.code_cache = nb_xcalloc(3 * nb->ncells + 1, sizeof *D.code_cache);
-	pthread_once(&patterns_once, load_patterns);
-	D.hyph = patterns;
+	D.hyph = nb_hyphen_dict();
 	for (int pass = 0; pass < 2; pass++) {
 		D.collect = pass == 0;
 		D.contents = pass == 1 && nb->report.contents && D.nknown >= 2;

@@ -1,7 +1,11 @@
 /*
  * check_run.c - running notebooks: values in the state, printed output,
- * check failures, errors located in expressions, and .npy encoding.
+ * check failures, errors located in expressions, .npy encoding, and the
+ * hyphenation tables compiled in for the report.
  */
+#include <hyphen.h>
+
+#include "hyphen_table.h"
 #include "notebook.h"
 #include "run.h"
 #include "testutil.h"
@@ -148,6 +152,73 @@ START_TEST(npy_bytes)
 }
 END_TEST
 
+/* w with a '-' at each break the report would allow (two letters before, three after) */
+static void hyphenated(HyphenDict *d, const char *w, char *out)
+{
+	size_t n = strlen(w);
+	char hy[300];
+	char **rep = NULL;
+	int *pos = NULL, *cut = NULL;
+	ck_assert_int_eq(hnj_hyphen_hyphenate3(d, w, (int)n, hy, NULL, &rep, &pos, &cut, 2, 3, 2, 3), 0);
+	ck_assert_ptr_null(rep);
+	for (size_t k = 0; k < n; k++) {
+		*out++ = w[k];
+		if ((hy[k] & 1) && k + 1 < n)
+			*out++ = '-';
+	}
+	*out = '\0';
+}
+
+/*
+ * The tables compiled into nbrun give libhyphen the automaton hnj_hyphen_load
+ * builds from the pattern file: the same breaks for every pattern's letters and
+ * for each pattern's letters run into the next one's (words that cross the
+ * automaton's fallbacks).
+ */
+START_TEST(hyphenation_table)
+{
+	HyphenDict *ref = hnj_hyphen_load(NB_HYPHEN_DICT);
+	ck_assert_msg(ref != NULL, "cannot load %s", NB_HYPHEN_DICT);
+	HyphenDict *d = nb_hyphen_dict();
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_eq(nb_hyphen_dict(), d);
+	ck_assert_int_eq(d->num_states, ref->num_states);
+	FILE *f = fopen(NB_HYPHEN_DICT, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[256], prev[128] = "", cur[128], word[256], a[600], b[600];
+	size_t n = 0, broken = 0;
+	while (fgets(line, sizeof line, f)) {
+		size_t k = 0;
+		for (const char *p = line; *p && k + 1 < sizeof cur; p++)
+			if (*p >= 'a' && *p <= 'z')
+				cur[k++] = *p;
+		cur[k] = '\0';
+		if (!k)
+			continue;
+		snprintf(word, sizeof word, "%s%s", prev, cur);
+		const char *ws[2] = {cur, word};
+		for (int i = 0; i < 2; i++) {
+			hyphenated(ref, ws[i], a);
+			hyphenated(d, ws[i], b);
+			ck_assert_str_eq(b, a);
+			n++;
+			broken += strchr(b, '-') != NULL;
+		}
+		snprintf(prev, sizeof prev, "%s", cur);
+	}
+	fclose(f);
+	ck_assert_uint_gt(n, 20000);
+	ck_assert_uint_gt(broken, 10000);
+	const char *words[][2] = {{"hyphenation", "hy-phen-ation"}, {"gradient", "gra-di-ent"},
+				  {"parameters", "pa-ram-e-ters"}, {"notebook", "note-book"}};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+		hyphenated(d, words[i][0], b);
+		ck_assert_str_eq(b, words[i][1]);
+	}
+	hnj_hyphen_free(ref);
+}
+END_TEST
+
 static Suite *run_suite(void)
 {
 	Suite *s = suite_create("run");
@@ -160,6 +231,9 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, check_failure_text);
 	tcase_add_test(tc, runtime_error_location);
 	tcase_add_test(tc, index_error_location);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("report");
+	tcase_add_test(tc, hyphenation_table);
 	suite_add_tcase(s, tc);
 	return s;
 }
