@@ -966,6 +966,35 @@ static int submit(nb_call *c, job *j)
 	return 0;
 }
 
+/*
+ * Frames waiting for their PNG jobs hold their pixels (megabytes each), and
+ * fresh memory is slow to come by (the kernel clears every page, and on a
+ * virtual machine the host may have to supply it): rather than draw frame
+ * after frame while the writer falls behind, the drawing thread does the
+ * oldest waiting frame's PNG job itself while more than ahead wait, so that
+ * the frames' memory is freed and used again.
+ */
+#define FRAMES_AHEAD 2
+static void help_with_frames(struct nb_writer *w, int ahead)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		job *prev = NULL, *first = NULL, *first_prev = NULL;
+		int n = 0;
+		for (job *j = w->head; j; prev = j, j = j->next)
+			if (j->kind == JOB_FRAME_PNG && n++ == 0) {
+				first = j;
+				first_prev = prev;
+			}
+		if (n <= ahead)
+			break;
+		run_unlocked(w, unlink_job(w, first_prev, first));
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
 int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 {
 	struct nb_writer *w = r->writer;
@@ -1142,6 +1171,7 @@ int nb_frames_add(nb_frames *fr, struct pl_figure *f)
 		fr->failed = 1;
 		return -1;
 	}
+	help_with_frames(c->run->writer, FRAMES_AHEAD);
 	return 0;
 }
 
