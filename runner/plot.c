@@ -4115,17 +4115,31 @@ static void scene_draw(ctx *c, scene3 *sc)
 		}
 	qsort(sc->p, sc->np, sizeof *sc->p, by_depth_desc);
 	cairo_t *cr = c->cr;
+	/* measuring the ink, consecutive patches are one path filled once: the same extents (the
+	 * union of theirs; cairo drops fills of alpha 0, so they are left out) without a recorded
+	 * fill each */
+	int one_fill = c->f->measuring, patches = 0;
 	for (size_t k = 0; k < sc->np; k++) {
 		const prim3 *p = &sc->p[k];
 		const double *x = sc->vx + p->first, *y = sc->vy + p->first;
+		if (patches && p->kind != 'p') {
+			cairo_set_source_rgb(cr, 0, 0, 0);
+			cairo_fill(cr);
+			patches = 0;
+		}
 		if (p->kind == 'p') {
+			if (one_fill && !(p->color.a > 0))
+				continue;
 			simp sp = simp_start(c);
 			simp_move(&sp, x[0], y[0]);
 			for (size_t q = 1; q < p->n; q++)
 				simp_line(&sp, x[q], y[q]);
 			simp_close(&sp);
-			cairo_set_source_rgba(cr, p->color.r, p->color.g, p->color.b, p->color.a);
-			cairo_fill(cr);
+			patches = 1;
+			if (!one_fill) {
+				cairo_set_source_rgba(cr, p->color.r, p->color.g, p->color.b, p->color.a);
+				cairo_fill(cr);
+			}
 		} else if (p->kind == 's') {
 			const artist *r = p->r;
 			cairo_move_to(cr, x[0], y[0]);
@@ -4148,6 +4162,10 @@ static void scene_draw(ctx *c, scene3 *sc)
 				alpha *= 1 - 0.7 * (p->depth - sc->zlo[p->r->order]) / (sc->zhi[p->r->order] - sc->zlo[p->r->order]);
 			draw_marker(cr, r->st.marker, x[0], y[0], ms, r->color, alpha);
 		}
+	}
+	if (one_fill && patches) {
+		cairo_set_source_rgb(cr, 0, 0, 0);
+		cairo_fill(cr);
 	}
 }
 
