@@ -2282,6 +2282,30 @@ static size_t pair_slot(const bpair *tab, size_t cap, uint64_t kl, uint64_t kh)
 	return h;
 }
 
+/* Whether node k's height is a number. */
+static int finite_at(const artist *r, size_t k)
+{
+	return isfinite(r->z[k]);
+}
+
+/*
+ * Whether the side of the grid between nodes a < b (both in the band) lies
+ * between two cells that both have a piece of the band: then each piece runs
+ * along all of it, the two ways round, and the two cancel.  So it is for most
+ * of a band's inside; only the grid's border and cells with a NaN corner keep
+ * theirs.
+ */
+static int inner_side(const artist *r, size_t a, size_t b)
+{
+	size_t cols = r->cols, rows = r->rows, i = a / cols, j = a % cols;
+	if (b == a + 1) /* along row i: the cells below and above */
+		return i > 0 && i + 1 < rows && finite_at(r, a - cols) && finite_at(r, b - cols) &&
+		       finite_at(r, a + cols) && finite_at(r, b + cols);
+	/* along column j: the cells left and right */
+	return j > 0 && j + 1 < cols && finite_at(r, a - 1) && finite_at(r, b - 1) && finite_at(r, a + 1) &&
+	       finite_at(r, b + 1);
+}
+
 /* The outlines of one band, appended to out in data coordinates, each closed ring followed by a
  * NaN point. */
 static void band_rings(const artist *r, const size_t *cells, size_t n, double lo, double hi, polyline *out)
@@ -2289,7 +2313,7 @@ static void band_rings(const artist *r, const size_t *cells, size_t n, double lo
 	if (!n)
 		return;
 	size_t cap = 64, used = 0;
-	while (cap < n * 8)
+	while (cap < n)
 		cap <<= 1;
 	bpair *tab = nb_xcalloc(cap, sizeof *tab);
 	for (size_t q = 0; q < n; q++) {
@@ -2304,6 +2328,8 @@ static void band_rings(const artist *r, const size_t *cells, size_t n, double lo
 				continue;
 			int fwd = p->key < w->key;
 			const bvert *L = fwd ? p : w, *H = fwd ? w : p;
+			if (!(L->key & 7) && !(H->key & 7) && inner_side(r, (size_t)(L->key >> 3), (size_t)(H->key >> 3)))
+				continue;
 			if ((used + 1) * 2 > cap) { /* keep the table at most half full */
 				size_t ncap = cap * 2;
 				bpair *nt = nb_xcalloc(ncap, sizeof *nt);
