@@ -45,6 +45,16 @@ PangoContext *pl_text_context(void)
 	return pc;
 }
 
+static pthread_mutex_t layout_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void pl_layout_settle(PangoLayout *l)
+{
+	pthread_mutex_lock(&layout_mu);
+	pango_layout_get_line_count(l);
+	pthread_mutex_unlock(&layout_mu);
+}
+
+/* A layout of one run of text, laid out (pl_layout_settle). */
 static PangoLayout *run_layout(PangoContext *pc, const char *family, const char *text, int style, double size)
 {
 	PangoLayout *l = pango_layout_new(pc);
@@ -56,6 +66,7 @@ static PangoLayout *run_layout(PangoContext *pc, const char *family, const char 
 	pango_layout_set_font_description(l, fd);
 	pango_font_description_free(fd);
 	pango_layout_set_text(l, text, -1);
+	pl_layout_settle(l);
 	return l;
 }
 

@@ -44,6 +44,17 @@ typedef struct pl_tl {
  * 72 units per inch (sizes are points), glyph metrics and outlines unhinted.
  */
 PangoContext *pl_text_context(void);
+/*
+ * Lay l out now, holding the lock every thread's layouts are computed under.
+ * Pango computes a font's metrics when a thread's layout first uses the font,
+ * and while it does, a flag shared by all threads (in pangocairo's metrics
+ * code) makes another thread's computation at that moment skip the average
+ * character width, which pango's line breaking uses: justified paragraphs
+ * then broke differently from one run to the next.  Call it once a layout's
+ * text and attributes are set, before measuring or drawing it (again after
+ * changing them); nothing is computed when the layout is already laid out.
+ */
+void pl_layout_settle(PangoLayout *l);
 pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size);
 /* pl_tl_layout keeps its layouts (per thread) apart by the context's matrix and by this
  * datum on the context (g_object_set_data), the kind of surface it draws on, as a

@@ -138,6 +138,25 @@ typedef struct doc {
 
 /* ------------------------------------------------------------ pages */
 
+/* Layouts measured and drawn once laid out under the threads' common lock (pl_layout_settle). */
+static void layout_extents(PangoLayout *l, PangoRectangle *ink, PangoRectangle *logical)
+{
+	pl_layout_settle(l);
+	pango_layout_get_extents(l, ink, logical);
+}
+
+static int layout_baseline(PangoLayout *l)
+{
+	pl_layout_settle(l);
+	return pango_layout_get_baseline(l);
+}
+
+static void layout_show(cairo_t *cr, PangoLayout *l)
+{
+	pl_layout_settle(l);
+	pango_cairo_show_layout(cr, l);
+}
+
 static void page_footer(doc *D)
 {
 	if (!D->draw)
@@ -151,11 +170,11 @@ static void page_footer(doc *D)
 	snprintf(num, sizeof num, "%d", D->page);
 	pango_layout_set_text(l, num, -1);
 	PangoRectangle lr;
-	pango_layout_get_extents(l, NULL, &lr);
+	layout_extents(l, NULL, &lr);
 	cairo_set_source_rgb(D->cr, GREY.r, GREY.g, GREY.b);
 	cairo_move_to(D->cr, D->left + (D->width - lr.width / (double)PANGO_SCALE) / 2,
-		      D->bottom + 0.5 * D->margin - pango_layout_get_baseline(l) / (double)PANGO_SCALE);
-	pango_cairo_show_layout(D->cr, l);
+		      D->bottom + 0.5 * D->margin - layout_baseline(l) / (double)PANGO_SCALE);
+	layout_show(D->cr, l);
 	g_object_unref(l);
 }
 
@@ -174,8 +193,8 @@ static void page_header(doc *D)
 	pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
 	double base = D->top - 0.45 * D->margin;
 	cairo_set_source_rgb(D->cr, GREY.r, GREY.g, GREY.b);
-	cairo_move_to(D->cr, D->left, base - pango_layout_get_baseline(l) / (double)PANGO_SCALE);
-	pango_cairo_show_layout(D->cr, l);
+	cairo_move_to(D->cr, D->left, base - layout_baseline(l) / (double)PANGO_SCALE);
+	layout_show(D->cr, l);
 	g_object_unref(l);
 	cairo_set_source_rgb(D->cr, 0.82, 0.82, 0.82);
 	cairo_rectangle(D->cr, D->left, base + 0.35 * D->fs, D->width, 0.4);
@@ -274,6 +293,7 @@ typedef struct lines {
 static lines get_lines(PangoLayout *l)
 {
 	lines L = {0};
+	pl_layout_settle(l);
 	L.n = pango_layout_get_line_count(l);
 	L.line = nb_xcalloc((size_t)L.n + 1, sizeof *L.line);
 	L.top = nb_xcalloc((size_t)L.n + 1, sizeof *L.top);
@@ -481,11 +501,11 @@ static void flow_para(doc *D, PangoLayout *l, const inl *c, double x, const char
 				PangoLayout *m = new_layout(D, SERIF, D->fs, 0, 0);
 				pango_layout_set_text(m, marker, -1);
 				PangoRectangle mr;
-				pango_layout_get_extents(m, NULL, &mr);
+				layout_extents(m, NULL, &mr);
 				cairo_set_source_rgb(D->cr, ink.r, ink.g, ink.b);
 				cairo_move_to(D->cr, D->left + x - 0.4 * D->fs - mr.width / (double)PANGO_SCALE,
-					      y0 + L.base[0] - pango_layout_get_baseline(m) / (double)PANGO_SCALE);
-				pango_cairo_show_layout(D->cr, m);
+					      y0 + L.base[0] - layout_baseline(m) / (double)PANGO_SCALE);
+				layout_show(D->cr, m);
 				g_object_unref(m);
 			}
 			quote_bars(D, y0 + L.top[i], y0 + L.bot[i + n - 1]);
@@ -657,7 +677,7 @@ static void figure_block(doc *D, cairo_surface_t *const *rec, size_t n, double w
 	snprintf(label, sizeof label, caption ? "Figure %d." : "Figure %d", ++D->figno);
 	PangoLayout *cap = caption_layout(D, label, caption);
 	PangoRectangle cr;
-	pango_layout_get_extents(cap, NULL, &cr);
+	layout_extents(cap, NULL, &cr);
 	double caph = cr.height / (double)PANGO_SCALE + 0.5 * D->fs;
 	/* one drawing and the caption must fit on a page */
 	double room = D->bottom - D->top - caph;
@@ -701,7 +721,7 @@ static void figure_block(doc *D, cairo_surface_t *const *rec, size_t n, double w
 	if (D->draw) {
 		cairo_set_source_rgb(D->cr, INK.r, INK.g, INK.b);
 		cairo_move_to(D->cr, D->left + ind, D->y);
-		pango_cairo_show_layout(D->cr, cap);
+		layout_show(D->cr, cap);
 	}
 	D->y += cr.height / (double)PANGO_SCALE;
 	g_object_unref(cap);
@@ -800,7 +820,7 @@ static void heading_block(doc *D, int level, inl *c)
 	double size = heading_size(D, level);
 	PangoLayout *l = inl_layout(D, c, SANS, size, 1, D->width - indent_of(D), 0);
 	PangoRectangle lr;
-	pango_layout_get_extents(l, NULL, &lr);
+	layout_extents(l, NULL, &lr);
 	double h = lr.height / (double)PANGO_SCALE;
 	want_space(D, (level <= 2 ? 1.4 : 1.1) * D->fs);
 	open_block(D);
@@ -842,7 +862,7 @@ static void table_row(doc *D, const table *t, PangoLayout **lay, size_t row, dou
 	for (size_t k = 0; k < cols && row * cols + k < t->n; k++) {
 		cairo_set_source_rgb(D->cr, INK.r, INK.g, INK.b);
 		cairo_move_to(D->cr, x + pad, D->y + pad);
-		pango_cairo_show_layout(D->cr, lay[row * cols + k]);
+		layout_show(D->cr, lay[row * cols + k]);
 		x += cw[k];
 	}
 	cairo_set_source_rgb(D->cr, 0.25, 0.25, 0.25);
@@ -875,7 +895,7 @@ static void table_block(doc *D, table *t)
 		PangoLayout *l = inl_layout(D, &t->cells[i].c, SERIF, 0.95 * D->fs, t->cells[i].head, -1, 0);
 		pango_layout_set_width(l, -1);
 		PangoRectangle r;
-		pango_layout_get_extents(l, NULL, &r);
+		layout_extents(l, NULL, &r);
 		double w = r.width / (double)PANGO_SCALE + 2 * pad;
 		if (w > nat[i % cols])
 			nat[i % cols] = w;
@@ -899,7 +919,7 @@ static void table_block(doc *D, table *t)
 			int al = t->cells[i].align;
 			pango_layout_set_alignment(lay[i], al == 1 ? PANGO_ALIGN_CENTER : al == 2 ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
 			PangoRectangle r;
-			pango_layout_get_extents(lay[i], NULL, &r);
+			layout_extents(lay[i], NULL, &r);
 			rh[row] = fmax(rh[row], r.height / (double)PANGO_SCALE + 2 * pad);
 		}
 	size_t nhead = 0;
@@ -1465,7 +1485,7 @@ static void contents_block(doc *D)
 			snprintf(num, sizeof num, "%d", h->page);
 			pango_layout_set_text(nl, num, -1);
 			PangoRectangle nr;
-			pango_layout_get_extents(nl, NULL, &nr);
+			layout_extents(nl, NULL, &nr);
 			/* the number on the entry's last line, with dotted leaders from the text to it */
 			lines L = get_lines(el);
 			double base = D->y - L.bot[L.n - 1] + L.base[L.n - 1];
@@ -1481,11 +1501,11 @@ static void contents_block(doc *D)
 			}
 			cairo_fill(D->cr);
 			cairo_set_source_rgb(D->cr, INK.r, INK.g, INK.b);
-			cairo_move_to(D->cr, numx, base - pango_layout_get_baseline(nl) / (double)PANGO_SCALE);
-			pango_cairo_show_layout(D->cr, nl);
+			cairo_move_to(D->cr, numx, base - layout_baseline(nl) / (double)PANGO_SCALE);
+			layout_show(D->cr, nl);
 			g_object_unref(nl);
 			PangoRectangle er;
-			pango_layout_get_extents(el, NULL, &er);
+			layout_extents(el, NULL, &er);
 			double y0 = D->page == page_before ? D->y - er.height / (double)PANGO_SCALE : D->top;
 			char *attr = nb_xasprintf("rect=[%.2f %.2f %.2f %.2f] page=%d pos=[%.2f %.2f]", D->left + ind, y0,
 						  D->width - ind, D->y - y0, h->page, D->left, h->y);
