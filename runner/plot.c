@@ -133,7 +133,7 @@ pl_figure *pl_figure_new(double w, double h, double dpi)
 	return f;
 }
 
-static void contour_memo_free(struct contour_memo *m, size_t nlev);
+static void contour_memo_release(struct contour_memo *m);
 
 static void artist_free(artist *a)
 {
@@ -151,7 +151,7 @@ static void artist_free(artist *a)
 	free(a->sizes);
 	free(a->text);
 	free(a->label);
-	contour_memo_free(a->memo, a->nlev);
+	contour_memo_release(a->memo);
 }
 
 void pl_figure_free(pl_figure *f)
@@ -1924,38 +1924,107 @@ size_t pl_contour_trace(const double *x, const double *y, const double *z, size_
 /*
  * What drawing a contour set computes from its data alone, kept from one
  * drawing of the figure to the next (the recording for the report, the PNG,
- * the PDF): each level's lines and each band's outlines, in data coordinates,
- * pieces separated by NaN points.  Filled in by the first drawing; a figure
- * is drawn by one thread at a time.
+ * the PDF) and shared by the contour sets of other figures with the same
+ * grid, heights, levels and opacity (notebooks draw one loss surface under
+ * several overlays): each level's lines and each band's outlines, in data
+ * coordinates, pieces separated by NaN points.  Each part is filled in by the
+ * first drawing that needs it, under memo_mu (figures are drawn on both
+ * threads).
  */
 typedef struct contour_memo {
 	polyline *lines; /* nlev: contour lines */
 	polyline *bands; /* nlev - 1: filled contours */
+	int refs;        /* the artists using it, and the cache */
+	size_t rows, cols, nlev;
+	int opaque;
+	uint64_t hash;
+	double *key; /* x, y and z (rows * cols each), then the levels; NULL: not shared */
 } contour_memo;
 
-static void contour_memo_free(contour_memo *m, size_t nlev)
+/* the memos most recently made, for the next figures' contour sets to share */
+#define MEMO_CACHE 4
+/* grids larger than this (doubles of key) get a memo of their own rather than a copy in the cache */
+#define MEMO_KEY_MAX ((size_t)1 << 22)
+static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
+static contour_memo *memo_cache[MEMO_CACHE];
+static size_t memo_next;
+
+/* Drop a reference to m (memo_mu held), freeing it with the last. */
+static void memo_unref(contour_memo *m)
 {
-	if (!m)
+	if (!m || --m->refs > 0)
 		return;
-	for (size_t k = 0; k < nlev && m->lines; k++) {
+	for (size_t k = 0; k < m->nlev && m->lines; k++) {
 		free(m->lines[k].x);
 		free(m->lines[k].y);
 	}
-	for (size_t k = 0; k + 1 < nlev && m->bands; k++) {
+	for (size_t k = 0; k + 1 < m->nlev && m->bands; k++) {
 		free(m->bands[k].x);
 		free(m->bands[k].y);
 	}
 	free(m->lines);
 	free(m->bands);
+	free(m->key);
 	free(m);
 }
 
-/* r's memo, made on first use (r itself stays unchanged: the memo is a cache of it) */
+static void contour_memo_release(contour_memo *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&memo_mu);
+	memo_unref(m);
+	pthread_mutex_unlock(&memo_mu);
+}
+
+/* r's memo: one shared with an earlier contour set of the same data, or a new one (r itself
+ * stays unchanged: the memo is a cache of it) */
 static contour_memo *memo_of(const artist *r)
 {
-	if (!r->memo)
-		((artist *)r)->memo = nb_xcalloc(1, sizeof *r->memo);
-	return r->memo;
+	if (r->memo)
+		return r->memo;
+	size_t n = r->rows * r->cols, nk = 3 * n + r->nlev;
+	int opaque = r->st.alpha >= 1;
+	double *key = NULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n ^ ((uint64_t)r->nlev << 40) ^ (uint64_t)opaque;
+	if (nk <= MEMO_KEY_MAX) {
+		key = nb_xmalloc(nk * sizeof *key);
+		memcpy(key, r->x, n * sizeof *key);
+		memcpy(key + n, r->y, n * sizeof *key);
+		memcpy(key + 2 * n, r->z, n * sizeof *key);
+		memcpy(key + 3 * n, r->levels, r->nlev * sizeof *key);
+		for (size_t k = 0; k < nk; k++) {
+			uint64_t w;
+			memcpy(&w, &key[k], sizeof w);
+			h = (h ^ w) * 0x100000001b3ULL;
+			h ^= h >> 29;
+		}
+	}
+	contour_memo *m = NULL;
+	pthread_mutex_lock(&memo_mu);
+	for (size_t c = 0; key && c < MEMO_CACHE && !m; c++) {
+		contour_memo *e = memo_cache[c];
+		if (e && e->hash == h && e->rows == r->rows && e->cols == r->cols && e->nlev == r->nlev &&
+		    e->opaque == opaque && !memcmp(e->key, key, nk * sizeof *key))
+			m = e;
+	}
+	if (m) {
+		m->refs++;
+		free(key);
+	} else {
+		m = nb_xcalloc(1, sizeof *m);
+		*m = (contour_memo){.refs = 1, .rows = r->rows, .cols = r->cols, .nlev = r->nlev, .opaque = opaque,
+				    .hash = h, .key = key};
+		if (key) {
+			memo_unref(memo_cache[memo_next]);
+			memo_cache[memo_next] = m;
+			memo_next = (memo_next + 1) % MEMO_CACHE;
+			m->refs++;
+		}
+	}
+	pthread_mutex_unlock(&memo_mu);
+	((artist *)r)->memo = m;
+	return m;
 }
 
 /* The smallest and largest z at the corners of grid cell k; 0 if a corner is not finite. */
@@ -2010,15 +2079,18 @@ static void contour_lines(ctx *c, const pl_axes *a, const artist *r)
 	double lev0 = r->levels[0], levn = r->levels[r->nlev - 1];
 	cairo_t *cr = c->cr;
 	contour_memo *m = memo_of(r);
+	pthread_mutex_lock(&memo_mu);
 	if (!m->lines) {
-		m->lines = nb_xcalloc(r->nlev, sizeof *m->lines);
+		polyline *lines = nb_xcalloc(r->nlev, sizeof *lines);
 		size_t *start, *cells;
 		level_cells(r, &start, &cells);
 		for (size_t li = 0; li < r->nlev; li++)
-			contour_trace(r, r->levels[li], cells + start[li], start[li + 1] - start[li], &m->lines[li]);
+			contour_trace(r, r->levels[li], cells + start[li], start[li + 1] - start[li], &lines[li]);
 		free(start);
 		free(cells);
+		m->lines = lines;
 	}
+	pthread_mutex_unlock(&memo_mu);
 	for (size_t li = 0; li < r->nlev; li++) {
 		double L = r->levels[li];
 		const polyline pl = m->lines[li];
@@ -2484,8 +2556,10 @@ static void contour_fill_paths(ctx *c, const pl_axes *a, const artist *r)
 	if (r->rows < 2 || r->cols < 2 || nl < 2)
 		return;
 	contour_memo *m = memo_of(r);
+	pthread_mutex_lock(&memo_mu);
 	if (!m->bands)
 		m->bands = band_outlines(r);
+	pthread_mutex_unlock(&memo_mu);
 	double lev0 = r->levels[0], levn = r->levels[nl - 1];
 	cairo_t *cr = c->cr;
 	for (size_t b = 0; b + 1 < nl; b++) {

@@ -781,6 +781,72 @@ START_TEST(byte_identical_outputs)
 }
 END_TEST
 
+/* A contour figure over a 30 × 20 grid of z = sin(x + shift) cos(y), rendered; the pixels. */
+static unsigned char *contour_pixels(double shift, int filled, double alpha, pl_figure **keep, size_t *len)
+{
+	enum { R = 20, C = 30 };
+	double x[R * C], y[R * C], z[R * C];
+	for (int i = 0; i < R; i++)
+		for (int j = 0; j < C; j++) {
+			x[i * C + j] = j * 0.2;
+			y[i * C + j] = i * 0.2;
+			z[i * C + j] = sin(j * 0.2 + shift) * cos(i * 0.2);
+		}
+	pl_figure *f = pl_figure_new(3, 2, 60);
+	pl_axes *a = pl_subplot(f, 1, 1, 0);
+	pl_contour(a, x, y, z, R, C, NULL, 0, 7, (pl_cmap *)pl_cmap_named("viridis"), 0, NULL, filled, 1.5, alpha);
+	cairo_surface_t *img = pl_render_image(f);
+	int stride = cairo_image_surface_get_stride(img), h = cairo_image_surface_get_height(img);
+	*len = (size_t)stride * (size_t)h;
+	unsigned char *px = nb_xmalloc(*len);
+	memcpy(px, cairo_image_surface_get_data(img), *len);
+	cairo_surface_destroy(img);
+	if (keep)
+		*keep = f;
+	else
+		pl_figure_free(f);
+	return px;
+}
+
+/*
+ * Contour sets of other figures with the same data share their geometry:
+ * they draw the same pixels whichever figure computed it and whichever is
+ * freed first, and a set that differs (the heights, the opacity of filled
+ * bands) gets its own.
+ */
+START_TEST(contour_geometry_shared)
+{
+	size_t n[8];
+	/* filled, opaque; the same again while the first figure lives, then after it is freed */
+	pl_figure *f1, *f2;
+	unsigned char *a = contour_pixels(0, 1, 1, &f1, &n[0]);
+	unsigned char *b = contour_pixels(0, 1, 1, &f2, &n[1]);
+	pl_figure_free(f1);
+	unsigned char *c = contour_pixels(0, 1, 1, NULL, &n[2]);
+	pl_figure_free(f2);
+	ck_assert(n[0] == n[1] && n[1] == n[2] && !memcmp(a, b, n[0]) && !memcmp(a, c, n[0]));
+	/* translucent bands over the same data are computed apart from the opaque ones (which reach
+	 * over the next band): drawn while the opaque set is remembered, then once it is forgotten
+	 * (four other sets drawn since), the same pixels */
+	unsigned char *t1 = contour_pixels(0, 1, 0.5, NULL, &n[3]);
+	for (int k = 1; k <= 4; k++)
+		free(contour_pixels(k, 1, 1, NULL, &n[4]));
+	unsigned char *t2 = contour_pixels(0, 1, 0.5, NULL, &n[5]);
+	ck_assert(n[3] == n[5] && !memcmp(t1, t2, n[3]));
+	ck_assert(memcmp(t1, a, n[0]) != 0);
+	/* lines of other heights differ; lines of the same heights as the bands share their memo */
+	unsigned char *l1 = contour_pixels(0, 0, 1, NULL, &n[6]), *l2 = contour_pixels(0.5, 0, 1, NULL, &n[7]);
+	ck_assert(n[6] == n[7] && memcmp(l1, l2, n[6]) != 0);
+	free(a);
+	free(b);
+	free(c);
+	free(t1);
+	free(t2);
+	free(l1);
+	free(l2);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
 	Suite *s = suite_create("plot");
@@ -796,6 +862,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, legend_placement_like_matplotlib);
 	tcase_add_test(tc, image_limits_like_matplotlib);
 	tcase_add_test(tc, contour_geometry);
+	tcase_add_test(tc, contour_geometry_shared);
 	tcase_add_test(tc, math_as_plain_text);
 	tcase_add_test(tc, path_simplification);
 	tcase_add_test(tc, byte_identical_outputs);
