@@ -54,7 +54,46 @@ void pl_layout_settle(PangoLayout *l)
 	pthread_mutex_unlock(&layout_mu);
 }
 
-/* A layout of one run of text, laid out (pl_layout_settle). */
+/*
+ * The fonts this thread has laid text out in, text of Latin-1 alone (which
+ * every DejaVu face covers: no fallback font joins in): pango has their
+ * metrics, kept with the font while its fontset stays in the font map's cache
+ * (256 fontsets; figures use a few dozen), so more Latin-1 text in them is
+ * laid out without the lock.  The font is told by what pango's font key holds:
+ * family, style, size, the context's matrix and language, and the kind of
+ * surface (its font options).  Past KNOWN_MAX, every layout takes the lock.
+ */
+typedef struct known_font {
+	const char *family;
+	int style, target;
+	double size, m[4];
+	const PangoLanguage *lang;
+} known_font;
+#define KNOWN_MAX 128
+static _Thread_local known_font known[KNOWN_MAX];
+static _Thread_local int nknown;
+
+static int latin1(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p >= 0x80) {
+			if (!((*p == 0xc2 && p[1] >= 0xa0 && p[1] <= 0xbf) || (*p == 0xc3 && p[1] >= 0x80 && p[1] <= 0xbf)))
+				return 0;
+			p++;
+		}
+	return 1;
+}
+
+static int known_index(const known_font *k)
+{
+	for (int i = 0; i < nknown; i++)
+		if (!strcmp(known[i].family, k->family) && known[i].style == k->style && known[i].target == k->target &&
+		    known[i].size == k->size && !memcmp(known[i].m, k->m, sizeof k->m) && known[i].lang == k->lang)
+			return i;
+	return -1;
+}
+
+/* A layout of one run of text, laid out (pl_layout_settle unless its font is known). */
 static PangoLayout *run_layout(PangoContext *pc, const char *family, const char *text, int style, double size)
 {
 	PangoLayout *l = pango_layout_new(pc);
@@ -66,7 +105,17 @@ static PangoLayout *run_layout(PangoContext *pc, const char *family, const char 
 	pango_layout_set_font_description(l, fd);
 	pango_font_description_free(fd);
 	pango_layout_set_text(l, text, -1);
-	pl_layout_settle(l);
+	const PangoMatrix *pm = pango_context_get_matrix(pc);
+	known_font k = {family ? family : FONT, style,
+			GPOINTER_TO_INT(g_object_get_data(G_OBJECT(pc), PL_TL_TARGET)), size,
+			{pm ? pm->xx : 1, pm ? pm->xy : 0, pm ? pm->yx : 0, pm ? pm->yy : 1},
+			pango_context_get_language(pc)};
+	int plain = latin1(text);
+	if (!plain || known_index(&k) < 0) {
+		pl_layout_settle(l);
+		if (plain && nknown < KNOWN_MAX)
+			known[nknown++] = k;
+	}
 	return l;
 }
 
