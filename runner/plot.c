@@ -1943,8 +1943,9 @@ typedef struct contour_memo {
 
 /* the memos most recently made, for the next figures' contour sets to share */
 #define MEMO_CACHE 4
-/* grids larger than this (doubles of key) get a memo of their own rather than a copy in the cache */
-#define MEMO_KEY_MAX ((size_t)1 << 22)
+/* grids larger than this (doubles of key: 2 MiB, a grid of ~87 000 points) get a memo of their
+ * own rather than a copy of their data in the cache, which would outlive their figure */
+#define MEMO_KEY_MAX ((size_t)1 << 18)
 static pthread_mutex_t memo_mu = PTHREAD_MUTEX_INITIALIZER;
 static contour_memo *memo_cache[MEMO_CACHE];
 static size_t memo_next;
