@@ -63,6 +63,45 @@ timed() {
 	awk -v t="$t" -v m="$(cat "$TMP/one")" 'BEGIN { printf "%.3f %.1f\n", t, m / 1024 }'
 }
 
+# median FILE: the median of the numbers in FILE, one a line
+median() {
+	sort -n "$1" | awk '{t[NR]=$1} END { printf "%.3f", (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
+}
+
+# one_run NAME CMD...: one run of CMD timed by hyperfine, its seconds appended to NAME.t
+one_run() {
+	name=$1; shift
+	hyperfine -N --style none --runs 1 --export-json "$TMP/$name.json" -- "$*" > /dev/null 2>&1 || {
+		echo "bench: '$*' failed:" >&2; "$@" > /dev/null; exit 1; }
+	sed -n 's/.*"median": *\([0-9.eE+-]*\).*/\1/p' "$TMP/$name.json" | head -1 >> "$TMP/$name.t"
+}
+
+# peak NAME CMD...: the peak resident memory of one run of CMD under GNU time, in MiB
+peak() {
+	name=$1; shift
+	/usr/bin/time -f "%M" -o "$TMP/one" "$@" > /dev/null 2>&1
+	awk -v m="$(cat "$TMP/one")" 'BEGIN { printf "%.1f", m / 1024 }'
+}
+
+# paired A B: the commands in the variables cmd_A and cmd_B run one after the other RUNS
+# times, after a warm-up run of each, so that both meet the machine in the same state (its
+# load, its page cache, the memory the other one just gave back); prints their median
+# seconds and the peak memory of one more run of each: "ta tb ma mb"
+paired() {
+	eval "ca=\$cmd_$1; cb=\$cmd_$2"
+	: > "$TMP/$1.t"
+	: > "$TMP/$2.t"
+	$ca > /dev/null 2>&1 || { echo "bench: '$ca' failed" >&2; exit 1; }
+	$cb > /dev/null 2>&1 || { echo "bench: '$cb' failed" >&2; exit 1; }
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		one_run "$1" $ca
+		one_run "$2" $cb
+		i=$((i + 1))
+	done
+	echo "$(median "$TMP/$1.t") $(median "$TMP/$2.t") $(peak "$1" $ca) $(peak "$2" $cb)"
+}
+
 echo "bench: double-descent training, 10^5 iterations ($RUNS runs each)"
 set -- $(timed nbrun_dd ./nbrun -q -o "$TMP/out" bench/double_descent_train.yaml)
 nb_t=$1; nb_m=$2
@@ -80,10 +119,11 @@ for pair in $NOTEBOOKS; do
 	nb=${pair%%:*}; orig=${pair#*:}
 	echo "bench: notebook $nb ($RUNS runs each)"
 	cp "$SHARED/reference/jupyter/$orig.ipynb" "$TMP/$orig.ipynb"
-	set -- $(timed "nbrun_$nb" ./nbrun -q -o "$TMP/out" "notebooks/$nb.yaml")
-	eval "nb_${nb}_t=\$1; nb_${nb}_m=\$2"
-	set -- $(timed "jupyter_$nb" jupyter-nbconvert --to markdown --execute --output "$TMP/$orig.out" "$TMP/$orig.ipynb")
-	eval "ju_${nb}_t=\$1; ju_${nb}_m=\$2"
+	cmd_nbrun="./nbrun -q -o $TMP/out notebooks/$nb.yaml"
+	cmd_jupyter="jupyter-nbconvert --to markdown --execute --output $TMP/$orig.out $TMP/$orig.ipynb"
+	set -- $(paired nbrun jupyter)
+	[ $# -eq 4 ] || exit 1
+	eval "nb_${nb}_t=\$1; ju_${nb}_t=\$2; nb_${nb}_m=\$3; ju_${nb}_m=\$4"
 done
 # the double-descent port has no runnable original here (it imports a module the seed lacks)
 echo "bench: notebook double_descent ($RUNS runs)"
@@ -97,9 +137,11 @@ cores=$(nproc)
 	echo "<!-- Written by \`make bench\` (bench/run.sh); numbers from the machine named below. -->"
 	echo
 	echo "Machine: $cpu, $cores cores; $(uname -sr). Each time is the median wall time of $RUNS runs of the"
-	echo "whole process (start-up included) after a warm-up run, timed by hyperfine; each memory figure"
-	echo "the peak resident memory of one more run, measured with GNU time. The PyTorch script, whose"
-	echo "own output is needed, is timed with GNU time alone (median of $RUNS runs)."
+	echo "whole process (start-up included) after a warm-up run, timed by hyperfine; for the whole"
+	echo "notebooks nbrun's runs and Jupyter's alternate, so that both meet the machine in the same"
+	echo "state. Each memory figure is the peak resident memory of one more run, measured with GNU"
+	echo "time. The PyTorch script, whose own output is needed, is timed with GNU time alone (median"
+	echo "of $RUNS runs)."
 	echo
 	echo "## Double-descent training (10^5 iterations)"
 	echo
@@ -141,8 +183,9 @@ cores=$(nproc)
 	echo "three times (recorded for the PDF report, rasterised for its PNG, written as its PDF) and"
 	echo "encoded twice as PDF (its own file and the report), the report's text is laid out with"
 	echo "pango, and the animation's frames are PNG files and GIF frames. Both cores are busy: the"
-	echo "cells and the report on one, the figure files on the other. Start-up (the shared libraries,"
-	echo "fonts and hyphenation patterns) takes about 0.03 s of it."
+	echo "cells and the report on one, the figure files on the other. A notebook of one paragraph takes"
+	echo "about 0.03 s: 0.011 s to start (\`nbrun --version\`: loading the 44 shared libraries), the"
+	echo "rest fontconfig's set-up, the fonts and the report."
 	echo
 	echo "Peak memory is the largest resident set of any one process GNU time waited for (for Jupyter, its client or its kernel, whichever is larger)."
 } > "$OUT"
