@@ -57,17 +57,20 @@ void pl_layout_settle(PangoLayout *l)
 /*
  * The fonts this thread has laid text out in, text of Latin-1 alone (which
  * every DejaVu face covers: no fallback font joins in): pango has their
- * metrics, kept with the font while its fontset stays in the font map's cache
- * (256 fontsets; figures use a few dozen), so more Latin-1 text in them is
- * laid out without the lock.  The font is told by what pango's font key holds:
- * family, style, size, the context's matrix and language, and the kind of
- * surface (its font options).  Past KNOWN_MAX, every layout takes the lock.
+ * metrics, kept with the font object, which is held here so that pango's
+ * font map finds the same object again however its caches turn over; so
+ * more Latin-1 text in them is laid out without the lock.  The font is told
+ * by what pango's font key holds: family, style, size, the context's matrix
+ * and language, and the kind of surface (its font options).  Past KNOWN_MAX,
+ * every layout takes the lock.  (The fonts are held for the thread's life,
+ * as pango holds its font map.)
  */
 typedef struct known_font {
 	const char *family;
 	int style, target;
 	double size, m[4];
 	const PangoLanguage *lang;
+	PangoFont *font;
 } known_font;
 #define KNOWN_MAX 128
 static _Thread_local known_font known[KNOWN_MAX];
@@ -103,19 +106,19 @@ static PangoLayout *run_layout(PangoContext *pc, const char *family, const char 
 	pango_font_description_set_weight(fd, (style & 2) ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
 	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
 	pango_layout_set_font_description(l, fd);
-	pango_font_description_free(fd);
 	pango_layout_set_text(l, text, -1);
 	const PangoMatrix *pm = pango_context_get_matrix(pc);
 	known_font k = {family ? family : FONT, style,
 			GPOINTER_TO_INT(g_object_get_data(G_OBJECT(pc), PL_TL_TARGET)), size,
 			{pm ? pm->xx : 1, pm ? pm->xy : 0, pm ? pm->yx : 0, pm ? pm->yy : 1},
-			pango_context_get_language(pc)};
+			pango_context_get_language(pc), NULL};
 	int plain = latin1(text);
 	if (!plain || known_index(&k) < 0) {
 		pl_layout_settle(l);
-		if (plain && nknown < KNOWN_MAX)
+		if (plain && nknown < KNOWN_MAX && (k.font = pango_context_load_font(pc, fd)))
 			known[nknown++] = k;
 	}
+	pango_font_description_free(fd);
 	return l;
 }
 
