@@ -157,15 +157,26 @@ static void layout_show(cairo_t *cr, PangoLayout *l)
 	pango_cairo_show_layout(cr, l);
 }
 
+static PangoLayout *new_layout(doc *D, const char *family, double size, int bold, int italic)
+{
+	PangoLayout *l = pango_layout_new(D->pc);
+	PangoFontDescription *fd = pango_font_description_new();
+	pango_font_description_set_family(fd, family);
+	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+	if (bold)
+		pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
+	if (italic)
+		pango_font_description_set_style(fd, PANGO_STYLE_ITALIC);
+	pango_layout_set_font_description(l, fd);
+	pango_font_description_free(fd);
+	return l;
+}
+
 static void page_footer(doc *D)
 {
 	if (!D->draw)
 		return;
-	PangoLayout *l = pango_layout_new(D->pc);
-	PangoFontDescription *fd = pango_font_description_from_string(SERIF);
-	pango_font_description_set_absolute_size(fd, 0.85 * D->fs * PANGO_SCALE);
-	pango_layout_set_font_description(l, fd);
-	pango_font_description_free(fd);
+	PangoLayout *l = new_layout(D, SERIF, 0.85 * D->fs, 0, 0);
 	char num[32];
 	snprintf(num, sizeof num, "%d", D->page);
 	pango_layout_set_text(l, num, -1);
@@ -183,11 +194,7 @@ static void page_header(doc *D)
 {
 	if (!D->draw || D->page < 2)
 		return;
-	PangoLayout *l = pango_layout_new(D->pc);
-	PangoFontDescription *fd = pango_font_description_from_string(SANS);
-	pango_font_description_set_absolute_size(fd, 0.8 * D->fs * PANGO_SCALE);
-	pango_layout_set_font_description(l, fd);
-	pango_font_description_free(fd);
+	PangoLayout *l = new_layout(D, SANS, 0.8 * D->fs, 0, 0);
 	pango_layout_set_text(l, D->r->nb->title, -1);
 	pango_layout_set_width(l, (int)(D->width * PANGO_SCALE));
 	pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
@@ -268,20 +275,6 @@ static void quote_bars(doc *D, double y0, double y1)
 
 /* ---------------------------------------------------------- text */
 
-static PangoLayout *new_layout(doc *D, const char *family, double size, int bold, int italic)
-{
-	PangoLayout *l = pango_layout_new(D->pc);
-	PangoFontDescription *fd = pango_font_description_new();
-	pango_font_description_set_family(fd, family);
-	pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
-	if (bold)
-		pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
-	if (italic)
-		pango_font_description_set_style(fd, PANGO_STYLE_ITALIC);
-	pango_layout_set_font_description(l, fd);
-	pango_font_description_free(fd);
-	return l;
-}
 
 /* Lines of a layout: top, bottom and baseline in layout coordinates. */
 typedef struct lines {
