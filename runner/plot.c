@@ -1985,38 +1985,41 @@ static contour_memo *memo_of(const artist *r)
 	if (r->memo)
 		return r->memo;
 	size_t n = r->rows * r->cols, nk = 3 * n + r->nlev;
-	int opaque = r->st.alpha >= 1;
-	double *key = NULL;
+	int opaque = r->st.alpha >= 1, shared = nk <= MEMO_KEY_MAX;
+	/* the key's parts, where they are in r and where they go in a memo's copy */
+	const double *part[4] = {r->x, r->y, r->z, r->levels};
+	size_t len[4] = {n, n, n, r->nlev};
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n ^ ((uint64_t)r->nlev << 40) ^ (uint64_t)opaque;
-	if (nk <= MEMO_KEY_MAX) {
-		key = nb_xmalloc(nk * sizeof *key);
-		memcpy(key, r->x, n * sizeof *key);
-		memcpy(key + n, r->y, n * sizeof *key);
-		memcpy(key + 2 * n, r->z, n * sizeof *key);
-		memcpy(key + 3 * n, r->levels, r->nlev * sizeof *key);
-		for (size_t k = 0; k < nk; k++) {
+	for (int q = 0; q < 4 && shared; q++)
+		for (size_t k = 0; k < len[q]; k++) {
 			uint64_t w;
-			memcpy(&w, &key[k], sizeof w);
+			memcpy(&w, &part[q][k], sizeof w);
 			h = (h ^ w) * 0x100000001b3ULL;
 			h ^= h >> 29;
 		}
-	}
 	contour_memo *m = NULL;
 	pthread_mutex_lock(&memo_mu);
-	for (size_t c = 0; key && c < MEMO_CACHE && !m; c++) {
+	for (size_t c = 0; shared && c < MEMO_CACHE && !m; c++) {
 		contour_memo *e = memo_cache[c];
-		if (e && e->hash == h && e->rows == r->rows && e->cols == r->cols && e->nlev == r->nlev &&
-		    e->opaque == opaque && !memcmp(e->key, key, nk * sizeof *key))
+		if (!e || e->hash != h || e->rows != r->rows || e->cols != r->cols || e->nlev != r->nlev ||
+		    e->opaque != opaque)
+			continue;
+		int same = 1;
+		for (size_t q = 0, off = 0; q < 4 && same; off += len[q], q++)
+			same = !memcmp(e->key + off, part[q], len[q] * sizeof *part[q]);
+		if (same)
 			m = e;
 	}
 	if (m) {
 		m->refs++;
-		free(key);
 	} else {
 		m = nb_xcalloc(1, sizeof *m);
 		*m = (contour_memo){.refs = 1, .rows = r->rows, .cols = r->cols, .nlev = r->nlev, .opaque = opaque,
-				    .hash = h, .key = key};
-		if (key) {
+				    .hash = h};
+		if (shared) {
+			m->key = nb_xmalloc(nk * sizeof *m->key);
+			for (size_t q = 0, off = 0; q < 4; off += len[q], q++)
+				memcpy(m->key + off, part[q], len[q] * sizeof *part[q]);
 			memo_unref(memo_cache[memo_next]);
 			memo_cache[memo_next] = m;
 			memo_next = (memo_next + 1) % MEMO_CACHE;
@@ -4196,6 +4199,14 @@ static void scene_line(scene3 *sc, const view3d *v, const artist *r)
 	}
 }
 
+/* Fill the path of patches gathered while measuring (only its extents count); 0. */
+static int fill_measured(cairo_t *cr)
+{
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	cairo_fill(cr);
+	return 0;
+}
+
 static void scene_draw(ctx *c, scene3 *sc)
 {
 	size_t na = 0;
@@ -4219,15 +4230,12 @@ static void scene_draw(ctx *c, scene3 *sc)
 	/* measuring the ink, consecutive patches are one path filled once: the same extents (the
 	 * union of theirs; cairo drops fills of alpha 0, so they are left out) without a recorded
 	 * fill each */
-	int one_fill = c->f->measuring, patches = 0;
+	int one_fill = c->f->measuring, pending = 0;
 	for (size_t k = 0; k < sc->np; k++) {
 		const prim3 *p = &sc->p[k];
 		const double *x = sc->vx + p->first, *y = sc->vy + p->first;
-		if (patches && p->kind != 'p') {
-			cairo_set_source_rgb(cr, 0, 0, 0);
-			cairo_fill(cr);
-			patches = 0;
-		}
+		if (pending && p->kind != 'p')
+			pending = fill_measured(cr);
 		if (p->kind == 'p') {
 			if (one_fill && !(p->color.a > 0))
 				continue;
@@ -4236,8 +4244,9 @@ static void scene_draw(ctx *c, scene3 *sc)
 			for (size_t q = 1; q < p->n; q++)
 				simp_line(&sp, x[q], y[q]);
 			simp_close(&sp);
-			patches = 1;
-			if (!one_fill) {
+			if (one_fill) {
+				pending = 1;
+			} else {
 				cairo_set_source_rgba(cr, p->color.r, p->color.g, p->color.b, p->color.a);
 				cairo_fill(cr);
 			}
@@ -4264,10 +4273,8 @@ static void scene_draw(ctx *c, scene3 *sc)
 			draw_marker(cr, r->st.marker, x[0], y[0], ms, r->color, alpha);
 		}
 	}
-	if (one_fill && patches) {
-		cairo_set_source_rgb(cr, 0, 0, 0);
-		cairo_fill(cr);
-	}
+	if (pending)
+		fill_measured(cr);
 }
 
 static void draw_axes3d(ctx *c, pl_axes *a)
