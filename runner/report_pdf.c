@@ -6,9 +6,14 @@
  * through the math engine the figures use (plot_text.c), inline math as
  * pango shapes inside the line, display math centred on its own line.
  * Kernel cells show their source and printed output in monospace blocks
- * that break between lines at a page end.  Figures are replayed from
- * their cairo recordings, so they stay vector graphics, scaled to the
- * text width and kept with their caption.
+ * that break between lines at a page end.  Figures stay vector graphics,
+ * scaled to the text width and kept with their caption: a figure written
+ * as a PDF file is that file's page, copied into the report once both are
+ * written (pdfembed.c), so that cairo does not emit its drawing twice;
+ * frames of animations, and figures without a PDF file, are replayed from
+ * their cairo recordings.  Should the copy fail (a cairo writing PDF in a
+ * form pdfembed.c does not read), the report is drawn again with every
+ * figure replayed.
  *
  * A first pass reads the headings from the markdown alone.  The layout code
  * then runs twice: once to measure, finding the pages the headings fall on
@@ -33,6 +38,7 @@
 #include <pango/pangocairo.h>
 
 #include "hyphen_table.h"
+#include "pdfembed.h"
 #include "plot_text.h"
 #include "run.h"
 #include "util.h"
@@ -134,6 +140,10 @@ typedef struct doc {
 	HyphenDict *hyph;          /* English hyphenation patterns (libhyphen), or NULL */
 	int in_code_span;
 	PangoLayout **code_cache;  /* kernel cells' source, output and error layouts, kept between passes */
+	int embed;                 /* figures with a PDF file are left for nb_pdf_embed */
+	nb_pdf_place *places;      /* where they go */
+	const char **place_file;   /* their files, relative to the run's folder */
+	size_t nplaces, capplaces, capfiles;
 } doc;
 
 /* ------------------------------------------------------------ pages */
@@ -660,7 +670,9 @@ static double figure_scale(const doc *D, size_t n, double w, double h, int *cols
 	return fmin(1, cw / w);
 }
 
-static void figure_block(doc *D, cairo_surface_t *const *rec, size_t n, double w, double h, const char *caption)
+/* The drawings of figure fr (frames: n of them), w x h points, with a caption. */
+static void figure_block(doc *D, const nb_figref *fr, cairo_surface_t *const *rec, size_t n, double w, double h,
+			 const char *caption)
 {
 	double ind = indent_of(D), tw = D->width - ind, gap;
 	int cols;
@@ -692,6 +704,13 @@ static void figure_block(doc *D, cairo_surface_t *const *rec, size_t n, double w
 		double x = D->left + ind + (tw - rw) / 2;
 		for (size_t k = first; k < last && D->draw; k++) {
 			cairo_t *c = D->cr;
+			if (D->embed && n == 1 && fr->pdf) {
+				NB_GROW(D->places, D->capplaces, D->nplaces + 1);
+				NB_GROW(D->place_file, D->capfiles, D->nplaces + 1);
+				D->places[D->nplaces] = (nb_pdf_place){D->page - 1, x, D->y, s, NULL, 0};
+				D->place_file[D->nplaces++] = fr->pdf;
+				continue;
+			}
 			cairo_save(c);
 			cairo_translate(c, x + (double)(k - first) * (dw + gap), D->y);
 			cairo_scale(c, s, s);
@@ -1542,7 +1561,7 @@ static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *re
 	for (size_t k = 0; k < res->nfigs; k++) {
 		const nb_figref *f = &res->figs[k];
 		if (f->nrec)
-			figure_block(D, f->rec, f->nrec, f->w, f->h,
+			figure_block(D, f, f->rec, f->nrec, f->w, f->h,
 				     f->alt && strcmp(f->alt, f->name) ? f->alt : NULL);
 	}
 	if (res->ran < 0) {
@@ -1618,7 +1637,70 @@ static void pdf_date(const char *date, char *out, size_t cap)
 		snprintf(out, cap, "2000-01-01T00:00:00Z");
 }
 
-int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
+static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int len)
+{
+	nb_buf_add(closure, (const char *)data, len);
+	return CAIRO_STATUS_SUCCESS;
+}
+
+/* Pass 3: draw the report into out; cairo's status. */
+static cairo_status_t draw_report(doc *D, nb_buf *out)
+{
+	const nb_notebook *nb = D->r->nb;
+	nb_buf_reset(out);
+	D->nplaces = 0;
+	D->surf = cairo_pdf_surface_create_for_stream(to_buf, out, D->pw, D->ph);
+	if (cairo_surface_status(D->surf) == CAIRO_STATUS_SUCCESS) {
+		char *date = report_date(nb), iso[40];
+		pdf_date(date, iso, sizeof iso);
+		free(date);
+		cairo_pdf_surface_set_metadata(D->surf, CAIRO_PDF_METADATA_TITLE, nb->title);
+		nb_buf a = NB_BUF_INIT;
+		for (size_t i = 0; i < nb->nauthors; i++)
+			nb_buf_printf(&a, "%s%s", i ? ", " : "", nb->authors[i]);
+		if (a.len)
+			cairo_pdf_surface_set_metadata(D->surf, CAIRO_PDF_METADATA_AUTHOR, a.s);
+		nb_buf_release(&a);
+		cairo_pdf_surface_set_metadata(D->surf, CAIRO_PDF_METADATA_CREATOR, "nbrun");
+		cairo_pdf_surface_set_metadata(D->surf, CAIRO_PDF_METADATA_CREATE_DATE, iso);
+		cairo_pdf_surface_set_metadata(D->surf, CAIRO_PDF_METADATA_MOD_DATE, iso);
+		D->cr = cairo_create(D->surf);
+		D->draw = 1;
+		D->contents = nb->report.contents && D->nknown >= 2;
+		layout_run(D);
+		cairo_destroy(D->cr);
+		D->cr = NULL;
+		cairo_surface_finish(D->surf);
+	}
+	cairo_status_t st = cairo_surface_status(D->surf);
+	cairo_surface_destroy(D->surf);
+	D->surf = NULL;
+	return st;
+}
+
+/* The figures' PDF files, once the writer has written them, copied onto their places in pdf
+ * (with none, the cross-reference table is still mended); -1 if any cannot be. */
+static int embed_figures(doc *D, nb_run *r, nb_buf *pdf)
+{
+	if (D->nplaces)
+		nb_run_wait_writer(r);
+	int rc = 0;
+	for (size_t i = 0; i < D->nplaces && rc == 0; i++) {
+		char *path = nb_xasprintf("%s/%s", r->dir, D->place_file[i]);
+		D->places[i].pdf = nb_read_file(path, &D->places[i].len);
+		rc = D->places[i].pdf ? 0 : -1;
+		free(path);
+	}
+	nb_buf why = NB_BUF_INIT;
+	if (rc == 0)
+		rc = nb_pdf_embed(pdf, D->places, D->nplaces, &why);
+	nb_buf_release(&why);
+	for (size_t i = 0; i < D->nplaces; i++)
+		free((char *)D->places[i].pdf);
+	return rc;
+}
+
+int nb_report_pdf(nb_run *r, const char *path, nb_err *e)
 {
 	const nb_notebook *nb = r->nb;
 	doc D;
@@ -1664,41 +1746,33 @@ int nb_report_pdf(const nb_run *r, const char *path, nb_err *e)
 	}
 	D.collect = 0;
 
-	/* pass 3: draw */
-	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
-	D.surf = cairo_pdf_surface_create(tmp, D.pw, D.ph);
-	int rc = 0;
-	if (cairo_surface_status(D.surf) == CAIRO_STATUS_SUCCESS) {
-		char *date = report_date(nb), iso[40];
-		pdf_date(date, iso, sizeof iso);
-		free(date);
-		cairo_pdf_surface_set_metadata(D.surf, CAIRO_PDF_METADATA_TITLE, nb->title);
-		nb_buf a = NB_BUF_INIT;
-		for (size_t i = 0; i < nb->nauthors; i++)
-			nb_buf_printf(&a, "%s%s", i ? ", " : "", nb->authors[i]);
-		if (a.len)
-			cairo_pdf_surface_set_metadata(D.surf, CAIRO_PDF_METADATA_AUTHOR, a.s);
-		nb_buf_release(&a);
-		cairo_pdf_surface_set_metadata(D.surf, CAIRO_PDF_METADATA_CREATOR, "nbrun");
-		cairo_pdf_surface_set_metadata(D.surf, CAIRO_PDF_METADATA_CREATE_DATE, iso);
-		cairo_pdf_surface_set_metadata(D.surf, CAIRO_PDF_METADATA_MOD_DATE, iso);
-		D.cr = cairo_create(D.surf);
-		D.draw = 1;
-		D.contents = nb->report.contents && D.nknown >= 2;
-		layout_run(&D);
-		cairo_destroy(D.cr);
-		cairo_surface_finish(D.surf);
+	/* pass 3: draw, leaving the figures with PDF files to be copied in; should that fail,
+	 * draw again with every figure replayed */
+	nb_buf pdf = NB_BUF_INIT;
+	D.embed = 1;
+	cairo_status_t st = draw_report(&D, &pdf);
+	if (st == CAIRO_STATUS_SUCCESS && embed_figures(&D, r, &pdf) < 0) {
+		D.embed = 0;
+		st = draw_report(&D, &pdf);
 	}
-	if (cairo_surface_status(D.surf) != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
-		int en = errno;
-		remove(tmp);
-		nb_err_set(e, NB_NOLOC, "cannot write '%s': %s", path,
-			   cairo_surface_status(D.surf) != CAIRO_STATUS_SUCCESS ? cairo_status_to_string(cairo_surface_status(D.surf))
-										 : strerror(en));
+	if (st == CAIRO_STATUS_SUCCESS && !D.embed) {
+		/* only the cross-reference table mended (see pdfembed.h); if even that fails, the
+		 * document stays as cairo wrote it */
+		nb_buf why = NB_BUF_INIT;
+		nb_pdf_embed(&pdf, NULL, 0, &why);
+		nb_buf_release(&why);
+	}
+	int rc = 0;
+	if (st != CAIRO_STATUS_SUCCESS) {
+		nb_err_set(e, NB_NOLOC, "cannot write '%s': %s", path, cairo_status_to_string(st));
+		rc = -1;
+	} else if (nb_write_file_atomic(path, pdf.s, pdf.len) < 0) {
+		nb_err_set(e, NB_NOLOC, "cannot write '%s': %s", path, strerror(errno));
 		rc = -1;
 	}
-	cairo_surface_destroy(D.surf);
-	free(tmp);
+	nb_buf_release(&pdf);
+	free(D.places);
+	free(D.place_file);
 	free_heads(D.heads, D.nheads);
 	free_heads((heading *)D.known, D.nknown);
 	for (size_t i = 0; i < 3 * nb->ncells; i++)

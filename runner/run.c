@@ -995,11 +995,11 @@ static void help_with_frames(struct nb_writer *w, int ahead)
 	pthread_mutex_unlock(&w->mu);
 }
 
-int nb_run_wait_writer(nb_run *r, nb_buf *errors)
+void nb_run_wait_writer(nb_run *r)
 {
 	struct nb_writer *w = r->writer;
 	if (!w)
-		return 0;
+		return;
 	pthread_mutex_lock(&w->mu);
 	/* rather than wait, help: take figures and frames' PNG files (independent of each other;
 	 * the steps that build an animation stay with the writer, which runs them in order) */
@@ -1017,15 +1017,13 @@ int nb_run_wait_writer(nb_run *r, nb_buf *errors)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
-	int failed = w->errors.len > 0;
-	if (errors && w->errors.len)
-		nb_buf_add(errors, w->errors.s, w->errors.len);
+	if (w->errors.len)
+		nb_buf_add(&r->writer_errors, w->errors.s, w->errors.len);
 	nb_buf_release(&w->errors);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 	r->writer = NULL;
-	return failed ? -1 : 0;
 }
 
 int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *alt)
@@ -1352,7 +1350,8 @@ int nb_run_cells(nb_run *r)
 
 void nb_run_release(nb_run *r)
 {
-	nb_run_wait_writer(r, NULL);
+	nb_run_wait_writer(r);
+	nb_buf_release(&r->writer_errors);
 	for (size_t i = 0; i < r->nb->ncells; i++) {
 		nb_buf_release(&r->res[i].text);
 		nb_err_clear(&r->res[i].err);
@@ -1406,17 +1405,17 @@ int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts)
 		rc = rc ? rc : 1;
 	}
 	free(pdf);
-	/* the figure files written in the background */
-	nb_buf werr = NB_BUF_INIT;
-	if (nb_run_wait_writer(&r, &werr) < 0) {
-		for (char *line = werr.s; line && *line;) {
+	/* the figure files written in the background (the PDF report waited for them if it shows
+	 * any) */
+	nb_run_wait_writer(&r);
+	if (r.writer_errors.len) {
+		for (char *line = r.writer_errors.s; line && *line;) {
 			char *nl = strchr(line, '\n');
 			fprintf(stderr, "nbrun: error: %.*s\n", (int)(nl ? nl - line : (long)strlen(line)), line);
 			line = nl ? nl + 1 : NULL;
 		}
 		rc = 2;
 	}
-	nb_buf_release(&werr);
 	if (opts->save_state) {
 		char *sdir = nb_xasprintf("%s/state", r.dir);
 		nb_err e = NB_ERR_INIT;

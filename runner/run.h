@@ -57,6 +57,7 @@ typedef struct nb_run {
 	nb_rng rng;               /* the notebook's random stream, seeded with 0 until a seed cell runs */
 	double last_progress;
 	struct nb_writer *writer; /* the thread writing figure files, once a figure is drawn */
+	nb_buf writer_errors;     /* its failures, one line each, once it has stopped */
 } nb_run;
 
 /*
@@ -70,17 +71,18 @@ int nb_run_notebook(nb_notebook *nb, const nb_runopts *opts);
 void nb_run_init(nb_run *r, nb_notebook *nb, const nb_runopts *opts);
 int nb_run_cells(nb_run *r);   /* 0, or 1 on the first failure */
 void nb_run_release(nb_run *r);
-/* Wait until every figure file is written; -1 when some could not be (the
- * messages, one per line, are appended to errors). */
-int nb_run_wait_writer(nb_run *r, nb_buf *errors);
+/* Wait until every figure file is written and the writer has stopped; its
+ * failures, one line each, are in r->writer_errors. */
+void nb_run_wait_writer(nb_run *r);
 
 /* report_md.c: the markdown report of a run; a kernel cell as written in the
  * notebook, dedented (both reports show it). */
 void nb_report_md(const nb_run *r, nb_buf *out);
 void nb_cell_source(const nb_cell *c, nb_buf *out);
 /* report_pdf.c: the PDF report of a run, written to path (via a temporary
- * file).  0, or -1 with e set. */
-int nb_report_pdf(const nb_run *r, const char *path, nb_err *e);
+ * file).  It shows the figures' PDF files, once written: it waits for the
+ * writer.  0, or -1 with e set. */
+int nb_report_pdf(nb_run *r, const char *path, nb_err *e);
 /* npy.c: write the state as .npy files and state.json into dir. */
 int nb_save_state(const nb_state *s, const char *dir, nb_err *e);
 /* Encode one array as NumPy .npy (format 1.0, C order). */
