@@ -395,8 +395,7 @@ static int pdf_open(pdf *p, const char *s, size_t n, const char *what, nb_buf *w
 				o = 10 * o + (size_t)(s[e + d] - '0');
 			int gen0 = !memcmp(s + e + 10, " 00000 ", 7);
 			if (s[e + 17] == 'f') {
-				if (num != 0)
-					return fail(why, p, "free objects in the cross-reference table (not written by cairo)");
+				p->off[num] = 0;
 			} else if (s[e + 17] != 'n' || !gen0 || o == 0 || o >= x) {
 				return fail(why, p, "a malformed or revised entry for object %zu", num);
 			} else {
@@ -420,7 +419,7 @@ static int pdf_open(pdf *p, const char *s, size_t n, const char *what, nb_buf *w
 	for (size_t q = 1; q < p->size; q++) {
 		size_t v;
 		tok a = lex(p, p->off[q]), g = lex(p, a.b), w = lex(p, g.b);
-		if (!p->off[q] || a.a != p->off[q] || !uint_of(p, a, &v) || v != q || g.kind != T_INT || !is_word(p, w, "obj")) {
+		if (p->off[q] && (a.a != p->off[q] || !uint_of(p, a, &v) || v != q || g.kind != T_INT || !is_word(p, w, "obj"))) {
 			p->off[q] = 0;
 			p->unwritten++;
 		}

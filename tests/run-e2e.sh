@@ -179,9 +179,9 @@ if [ -n "${PNGDIFF:-}" ]; then
 fi
 
 # The PDF report, read back with poppler's tools.
-check() { # name condition-command...
-	name=$1; shift
-	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; fail=$((fail + 1)); fi
+check() { # what condition-command...  (sets no variable of its callers', such as $name)
+	check_what=$1; shift
+	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $check_what"; fail=$((fail + 1)); fi
 }
 # every font embedded: pdffonts' "emb" column says yes on every font line
 fonts_embedded() {
@@ -199,6 +199,18 @@ inside_margins() { # pdf margin-points
 			   if (x0 + 0 < m - 1 || x1 + 0 > w - m + 1) { print "outside the margins:", $0; bad = 1 } }
 		END { exit bad }'
 }
+# the same number of pages, each alike to a fraction of a pixel at 72 dpi (RMS at most 4: the
+# edges of hairlines fall on one side of a pixel or the other)
+same_pages() { # a.pdf b.pdf
+	rm -rf "$TMP/pa" "$TMP/pb" && mkdir "$TMP/pa" "$TMP/pb" &&
+		pdftoppm -r 72 -png "$1" "$TMP/pa/p" && pdftoppm -r 72 -png "$2" "$TMP/pb/p" || return 1
+	[ "$(ls "$TMP/pa" | wc -l)" = "$(ls "$TMP/pb" | wc -l)" ] || return 1
+	for page in "$TMP"/pa/*.png; do
+		"$PNGDIFF" "$page" "$TMP/pb/$(basename "$page")" 4 > /dev/null || return 1
+	done
+}
+# qpdf reads the file's structure without repairing it (where qpdf is installed)
+sound_pdf() { ! command -v qpdf > /dev/null || qpdf --check "$1" > /dev/null 2>&1; }
 if command -v pdftotext > /dev/null; then
 	pdf="$TMP/r1/0008-report/report.pdf"
 	( cd "$HERE/.." && "$NBRUN" -q -o "$TMP/r1" tests/e2e/0008-report.yaml && "$NBRUN" -q -o "$TMP/r2" tests/e2e/0008-report.yaml ) 2>/dev/null
@@ -213,6 +225,18 @@ if command -v pdftotext > /dev/null; then
 	check "report.pdf: a justified line broken inside a word, with a hyphen" \
 		sh -c "pdftotext '$pdf' - | grep -q \"\$(printf '\\302\\255')\$\""
 	check "report.pdf: every font embedded" fonts_embedded "$pdf"
+	check "report.pdf: qpdf finds its structure sound" sound_pdf "$pdf"
+	# a figure written as a PDF file is that file's page, copied in; it looks as the figure
+	# replayed from its recording does (--formats=png: no PDF file to copy)
+	f6="$TMP/out-e2e-0006-figures/0006-figures/report.pdf"
+	( cd "$HERE/.." && "$NBRUN" -q --formats=png -o "$TMP/f6png" tests/e2e/0006-figures.yaml ) 2>/dev/null
+	check "report.pdf of e2e/0006-figures: the figures are their PDF files' pages" \
+		sh -c "[ \$(grep -a -c '/nbfig[0-9]* Do' '$f6') -ge 5 ] && ! grep -a -q '/nbfig[0-9]* Do' '$TMP/f6png/0006-figures/report.pdf'"
+	if [ -n "${PNGDIFF:-}" ]; then
+		check "report.pdf of e2e/0006-figures: copied figures look as replayed ones" \
+			same_pages "$f6" "$TMP/f6png/0006-figures/report.pdf"
+	fi
+	check "report.pdf of e2e/0006-figures: qpdf finds its structure sound" sound_pdf "$f6"
 	check "report.pdf: a line plot is vector graphics, not an image" no_images "$pdf"
 	check "report.pdf: letter paper, title, authors and the notebook's date as metadata" \
 		sh -c "pdfinfo '$pdf' | grep -q 'Page size: *612 x 792' && pdfinfo '$pdf' | grep -q 'Title: *The PDF report' &&
@@ -250,6 +274,7 @@ for f in "$HERE"/../notebooks/*.yaml; do
 	fi
 	if command -v pdftotext > /dev/null; then
 		check "notebooks/$name: report.pdf keeps inside the 20 mm margins" inside_margins "$TMP/nb/$name/report.pdf" 56.69
+		check "notebooks/$name: qpdf finds the report's structure sound" sound_pdf "$TMP/nb/$name/report.pdf"
 	fi
 done
 if command -v pdftotext > /dev/null; then
