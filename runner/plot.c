@@ -4820,6 +4820,12 @@ int pl_write_pdf(pl_figure *f, const char *path)
 	return write_vector(f, s, x0, y0);
 }
 
+void pl_figure_size(pl_figure *f, double *w, double *h)
+{
+	double x0, y0;
+	page_box(f, &x0, &y0, w, h);
+}
+
 cairo_surface_t *pl_figure_record(pl_figure *f, double *w, double *h)
 {
 	double x0, y0;

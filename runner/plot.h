@@ -238,6 +238,9 @@ int pl_write_svg(pl_figure *f, const char *path);
  * (w x h points) at the origin: for drawing into another document.
  */
 cairo_surface_t *pl_figure_record(pl_figure *f, double *w, double *h);
+/* Its page box alone (what pl_figure_record would give in w and h); once known, drawing the
+ * figure no longer changes it, so threads may then read it while another draws. */
+void pl_figure_size(pl_figure *f, double *w, double *h);
 
 /* ------------------------------------------------ exposed for testing */
 

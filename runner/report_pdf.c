@@ -1544,11 +1544,12 @@ static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *re
 		double next = 0;
 		if (res->text.len) {
 			next = code_height(D, res->text.s, res->text.len, 3, slot + 1) + 0.5 * D->fs;
-		} else if (res->nfigs && res->figs[0].nrec) {
+		} else if (res->nfigs && (res->figs[0].nrec || res->figs[0].fig)) {
 			const nb_figref *f = &res->figs[0];
+			size_t n = f->nrec ? f->nrec : 1;
 			int cols;
-			double gap, s = figure_scale(D, f->nrec, f->w, f->h, &cols, &gap);
-			next = (f->nrec == 1 ? 0.7 : 1) * f->h * s + 2.5 * D->fs;
+			double gap, s = figure_scale(D, n, f->w, f->h, &cols, &gap);
+			next = (n == 1 ? 0.7 : 1) * f->h * s + 2.5 * D->fs;
 		}
 		double page = D->bottom - D->top, before = fmax(D->space, 0.5 * D->fs); /* code_block's space */
 		if (hs < page / 3 && hs + next < 0.9 * page && D->used && D->y + before + hs + next > D->bottom + 0.01)
@@ -1560,8 +1561,8 @@ static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *re
 		code_block(D, res->text.s, res->text.len, 'o', slot + 1);
 	for (size_t k = 0; k < res->nfigs; k++) {
 		const nb_figref *f = &res->figs[k];
-		if (f->nrec)
-			figure_block(D, f, f->rec, f->nrec, f->w, f->h,
+		if (f->nrec || f->fig)
+			figure_block(D, f, f->rec, f->nrec ? f->nrec : 1, f->w, f->h,
 				     f->alt && strcmp(f->alt, f->name) ? f->alt : NULL);
 	}
 	if (res->ran < 0) {
@@ -1679,7 +1680,8 @@ static cairo_status_t draw_report(doc *D, nb_buf *out)
 }
 
 /* The figures' PDF files, once the writer has written them, copied onto their places in pdf
- * (with none, the cross-reference table is still mended); -1 if any cannot be. */
+ * (with none, the cross-reference table is still mended, if it can be); -1 if a figure cannot
+ * be copied. */
 static int embed_figures(doc *D, nb_run *r, nb_buf *pdf)
 {
 	if (D->nplaces)
@@ -1695,9 +1697,27 @@ static int embed_figures(doc *D, nb_run *r, nb_buf *pdf)
 	if (rc == 0)
 		rc = nb_pdf_embed(pdf, D->places, D->nplaces, &why);
 	nb_buf_release(&why);
+	if (!D->nplaces)
+		rc = 0; /* the table could not be mended: the document stays as cairo wrote it */
 	for (size_t i = 0; i < D->nplaces; i++)
 		free((char *)D->places[i].pdf);
 	return rc;
+}
+
+/* The drawings of the figures kept to be copied from their files (the writer is done with
+ * them), for a report that draws them. */
+static void record_kept_figures(nb_run *r)
+{
+	nb_run_wait_writer(r);
+	for (size_t i = 0; i < r->nb->ncells; i++)
+		for (size_t k = 0; k < r->res[i].nfigs; k++) {
+			nb_figref *f = &r->res[i].figs[k];
+			if (f->fig && !f->nrec) {
+				f->rec = nb_xmalloc(sizeof *f->rec);
+				f->rec[0] = pl_figure_record(f->fig, &f->w, &f->h);
+				f->nrec = 1;
+			}
+		}
 }
 
 int nb_report_pdf(nb_run *r, const char *path, nb_err *e)
@@ -1753,6 +1773,7 @@ int nb_report_pdf(nb_run *r, const char *path, nb_err *e)
 	cairo_status_t st = draw_report(&D, &pdf);
 	if (st == CAIRO_STATUS_SUCCESS && embed_figures(&D, r, &pdf) < 0) {
 		D.embed = 0;
+		record_kept_figures(r);
 		st = draw_report(&D, &pdf);
 	}
 	if (st == CAIRO_STATUS_SUCCESS && !D.embed) {

@@ -699,6 +699,7 @@ enum { JOB_FIGURE, JOB_FRAME_PNG, JOB_FRAME, JOB_ANIM_END };
 typedef struct job {
 	int kind;
 	pl_figure *f;                               /* JOB_FIGURE: the files of f */
+	int keep;                                   /* f belongs to the report, not to the job */
 	char *path[2];
 	int (*write[2])(pl_figure *, const char *);
 	anim *an;                                   /* JOB_FRAME, JOB_ANIM_END */
@@ -837,7 +838,8 @@ static void run_job(struct nb_writer *w, job *j, nb_buf *err)
 		for (int k = 0; k < 2 && j->path[k]; k++)
 			if (write_file_via_tmp(j->path[k], j->write[k], j->f, NULL, 0) < 0 && !err->len)
 				nb_buf_printf(err, "cannot write '%s': %s\n", j->path[k], strerror(errno));
-		pl_figure_free(j->f);
+		if (!j->keep)
+			pl_figure_free(j->f);
 		free(j->path[0]);
 		free(j->path[1]);
 		break;
@@ -1054,10 +1056,15 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 		pl_figure_free(f);
 		return nb_fail(c, NULL, "cannot create '%s/figures': %s", r->dir, strerror(errno));
 	}
-	/* the drawing for the PDF report, recorded before the files are written */
-	fr->rec = nb_xmalloc(sizeof *fr->rec);
-	fr->rec[0] = pl_figure_record(f, &fr->w, &fr->h);
-	fr->nrec = 1;
+	/* for the PDF report: with a PDF file, the figure's size (before the writer draws it; its
+	 * drawing is copied from the file), else its drawing, recorded */
+	if (fmts & NB_FMT_PDF) {
+		pl_figure_size(f, &fr->w, &fr->h);
+	} else {
+		fr->rec = nb_xmalloc(sizeof *fr->rec);
+		fr->rec[0] = pl_figure_record(f, &fr->w, &fr->h);
+		fr->nrec = 1;
+	}
 	if (fmts & NB_FMT_SVG) {
 		fr->svg = nb_xasprintf("figures/%s.svg", name);
 		char *path = nb_xasprintf("%s/%s", r->dir, fr->svg);
@@ -1073,6 +1080,10 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	job *j = nb_xcalloc(1, sizeof *j);
 	j->kind = JOB_FIGURE;
 	j->f = f;
+	if (fmts & NB_FMT_PDF) {
+		fr->fig = f; /* the report's, once the job has drawn it */
+		j->keep = 1;
+	}
 	int n = 0;
 	if (fmts & NB_FMT_PNG) {
 		fr->png = nb_xasprintf("figures/%s.png", name);
@@ -1366,6 +1377,8 @@ void nb_run_release(nb_run *r)
 			for (size_t j = 0; j < f->nrec; j++)
 				cairo_surface_destroy(f->rec[j]);
 			free(f->rec);
+			if (f->fig)
+				pl_figure_free(f->fig);
 		}
 		free(r->res[i].figs);
 	}

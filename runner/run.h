@@ -20,10 +20,12 @@ typedef struct nb_figref {
 	char *png, *pdf, *svg;
 	char *anim;   /* an animated GIF of frames (then png is their contact sheet) */
 	char *alt;
-	/* for the PDF report: the drawing (frames: one per frame), w x h points */
+	/* for the PDF report: the drawing (frames: one per frame), w x h points; a figure with a
+	 * PDF file is copied from it, and kept (fig) to be recorded only should that fail */
 	struct _cairo_surface **rec;
 	size_t nrec;
 	double w, h;
+	struct pl_figure *fig;
 } nb_figref;
 
 typedef struct nb_cellres {

@@ -237,6 +237,15 @@ if command -v pdftotext > /dev/null; then
 			same_pages "$f6" "$TMP/f6png/0006-figures/report.pdf"
 	fi
 	check "report.pdf of e2e/0006-figures: qpdf finds its structure sound" sound_pdf "$f6"
+	# a figure whose PDF file cannot be written (a folder in its way): exit 2, and the report
+	# draws the figure from its recording instead, as when no PDF files are asked for
+	mkdir -p "$TMP/fb/0008-report/figures/line.pdf"
+	( cd "$HERE/.." && "$NBRUN" -q --formats=png,pdf -o "$TMP/fb" tests/e2e/0008-report.yaml ) 2>/dev/null
+	check "report.pdf: a figure without its PDF file gives exit 2" [ $? = 2 ]
+	if [ -n "${PNGDIFF:-}" ]; then
+		check "report.pdf: a figure without its PDF file is drawn from its recording" \
+			same_pages "$TMP/fb/0008-report/report.pdf" "$pdf"
+	fi
 	check "report.pdf: a line plot is vector graphics, not an image" no_images "$pdf"
 	check "report.pdf: letter paper, title, authors and the notebook's date as metadata" \
 		sh -c "pdfinfo '$pdf' | grep -q 'Page size: *612 x 792' && pdfinfo '$pdf' | grep -q 'Title: *The PDF report' &&
