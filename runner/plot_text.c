@@ -55,13 +55,15 @@ void pl_layout_settle(PangoLayout *l)
 }
 
 /*
- * The fonts this thread has laid text out in, text of Latin-1 alone (which
- * every DejaVu face covers: no fallback font joins in): pango has their
+ * The fonts this thread has laid text out in, under the lock, text their
+ * face covers alone (so no fallback font joined in): pango has their
  * metrics, kept with the font object, which is held here so that pango's
- * font map finds the same object again however its caches turn over; so
- * more Latin-1 text in them is laid out without the lock.  The font is told
- * by what pango's font key holds: family, style, size, the context's matrix
- * and language, and the kind of surface (its font options).  Past KNOWN_MAX,
+ * font map (one per thread) finds the same object again however its caches
+ * turn over; so more text that the face covers is laid out in them without
+ * the lock (pango takes, for each character, the first font of the
+ * fontset that covers it: the face itself).  The font is told by what
+ * pango's font key holds: family, style, size, the context's matrix and
+ * language, and the kind of surface (its font options).  Past KNOWN_MAX,
  * every layout takes the lock.  (The fonts are held for the thread's life,
  * as pango holds its font map.)
  */
@@ -71,19 +73,20 @@ typedef struct known_font {
 	double size, m[4];
 	const PangoLanguage *lang;
 	PangoFont *font;
+	PangoCoverage *cov;
 } known_font;
 #define KNOWN_MAX 128
 static _Thread_local known_font known[KNOWN_MAX];
 static _Thread_local int nknown;
 
-static int latin1(const char *s)
+/* Every character of text in the coverage cov. */
+static int covered(PangoCoverage *cov, const char *text)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p >= 0x80) {
-			if (!((*p == 0xc2 && p[1] >= 0xa0 && p[1] <= 0xbf) || (*p == 0xc3 && p[1] >= 0x80 && p[1] <= 0xbf)))
-				return 0;
-			p++;
-		}
+	for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+		gunichar c = (unsigned char)*p < 0x80 ? (gunichar)*p : g_utf8_get_char(p);
+		if (pango_coverage_get(cov, (int)c) == PANGO_COVERAGE_NONE)
+			return 0;
+	}
 	return 1;
 }
 
@@ -96,7 +99,8 @@ static int known_index(const known_font *k)
 	return -1;
 }
 
-/* A layout of one run of text, laid out (pl_layout_settle unless its font is known). */
+/* A layout of one run of text, laid out (pl_layout_settle unless its font is known and covers
+ * the text). */
 static PangoLayout *run_layout(PangoContext *pc, const char *family, const char *text, int style, double size)
 {
 	PangoLayout *l = pango_layout_new(pc);
@@ -111,12 +115,20 @@ static PangoLayout *run_layout(PangoContext *pc, const char *family, const char 
 	known_font k = {family ? family : FONT, style,
 			GPOINTER_TO_INT(g_object_get_data(G_OBJECT(pc), PL_TL_TARGET)), size,
 			{pm ? pm->xx : 1, pm ? pm->xy : 0, pm ? pm->yx : 0, pm ? pm->yy : 1},
-			pango_context_get_language(pc), NULL};
-	int plain = latin1(text);
-	if (!plain || known_index(&k) < 0) {
+			pango_context_get_language(pc), NULL, NULL};
+	int i = known_index(&k);
+	if (i < 0 || !covered(known[i].cov, text)) {
 		pl_layout_settle(l);
-		if (plain && nknown < KNOWN_MAX && (k.font = pango_context_load_font(pc, fd)))
-			known[nknown++] = k;
+		if (i < 0 && nknown < KNOWN_MAX && (k.font = pango_context_load_font(pc, fd))) {
+			k.cov = pango_font_get_coverage(k.font, (PangoLanguage *)k.lang);
+			if (k.cov && covered(k.cov, text)) {
+				known[nknown++] = k;
+			} else {
+				if (k.cov)
+					pango_coverage_unref(k.cov);
+				g_object_unref(k.font);
+			}
+		}
 	}
 	pango_font_description_free(fd);
 	return l;
