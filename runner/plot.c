@@ -4492,11 +4492,8 @@ static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
  * shipped notebooks' figures, from line plots to contour maps.) */
 #define PNG_ZLEVEL 3
 
-static int png_save(cairo_surface_t *img, const char *path, double dpi)
+static int png_save_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row_of, void *arg)
 {
-	int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
-	int stride = cairo_image_surface_get_stride(img);
-	const unsigned char *data = cairo_image_surface_get_data(img);
 	FILE *fp = fopen(path, "wb");
 	if (!fp)
 		return -1;
@@ -4517,14 +4514,7 @@ static int png_save(cairo_surface_t *img, const char *path, double dpi)
 	png_set_filter(png, 0, PNG_FILTER_NONE);
 	png_write_info(png, info);
 	for (int y = 0; y < h; y++) {
-		const uint32_t *src = (const uint32_t *)(data + (size_t)y * (size_t)stride);
-		for (int x = 0; x < w; x++) {
-			/* opaque pixels: premultiplied ARGB is plain RGB */
-			uint32_t p = src[x];
-			row[3 * x] = (unsigned char)(p >> 16);
-			row[3 * x + 1] = (unsigned char)(p >> 8);
-			row[3 * x + 2] = (unsigned char)p;
-		}
+		row_of(arg, y, row);
 		png_write_row(png, row);
 	}
 	png_write_end(png, info);
@@ -4535,6 +4525,41 @@ done:
 	if (fclose(fp) != 0)
 		rc = -1;
 	return rc;
+}
+
+/* Row y of an opaque image: premultiplied ARGB is plain RGB. */
+static void image_row(void *arg, int y, unsigned char *rgb)
+{
+	cairo_surface_t *img = arg;
+	int w = cairo_image_surface_get_width(img);
+	const uint32_t *src = (const uint32_t *)(cairo_image_surface_get_data(img) +
+						 (size_t)y * (size_t)cairo_image_surface_get_stride(img));
+	for (int x = 0; x < w; x++) {
+		uint32_t p = src[x];
+		rgb[3 * x] = (unsigned char)(p >> 16);
+		rgb[3 * x + 1] = (unsigned char)(p >> 8);
+		rgb[3 * x + 2] = (unsigned char)p;
+	}
+}
+
+int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row_of, void *arg)
+{
+	if (png_save_rows(path, w, h, dpi, row_of, arg) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int pl_save_png(cairo_surface_t *img, const char *path, double dpi)
+{
+	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS ||
+	    png_save_rows(path, cairo_image_surface_get_width(img), cairo_image_surface_get_height(img), dpi, image_row,
+			  img) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 cairo_surface_t *pl_render_image(pl_figure *f)
@@ -4551,15 +4576,6 @@ cairo_surface_t *pl_render_image(pl_figure *f)
 	cairo_destroy(cr);
 	cairo_surface_flush(s);
 	return s;
-}
-
-int pl_save_png(cairo_surface_t *img, const char *path, double dpi)
-{
-	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS || png_save(img, path, dpi) < 0) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
 }
 
 int pl_write_png(pl_figure *f, const char *path)

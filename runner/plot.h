@@ -208,6 +208,10 @@ void pl_text(pl_axes *a, double x, double y, const char *text, double size, cons
 typedef struct _cairo_surface cairo_surface_t;
 cairo_surface_t *pl_render_image(pl_figure *f);
 int pl_save_png(cairo_surface_t *img, const char *path, double dpi);
+/* A PNG of w x h pixels whose rows, in order, row(ctx, y, rgb) gives as RGB (3 bytes a pixel):
+ * for an image composed as it is written. */
+typedef void (*pl_png_row_fn)(void *ctx, int y, unsigned char *rgb);
+int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row, void *ctx);
 
 /* An animated GIF of w × h frames, looping for ever; each frame's colours
  * quantised to 256 (giflib's median cut); delay in hundredths of a second. */

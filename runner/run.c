@@ -682,7 +682,8 @@ void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi)
 typedef struct anim {
 	char *gif, *gif_tmp, *sheet, *frame_fmt; /* paths; frame_fmt takes the frame number */
 	pl_gif *g;
-	cairo_surface_t *sheet_img;
+	cairo_surface_t **halves; /* the frames at half size, for the contact sheet */
+	size_t n;
 	int cols, rows, fw, fh, delay_cs, failed;
 	double dpi;
 } anim;
@@ -722,12 +723,11 @@ struct nb_writer {
 	nb_buf errors; /* one "cannot write ..." line per failure */
 };
 
-/* Write one file under a temporary name and rename it; -1 with errno. */
-static int write_file_via_tmp(const char *path, int (*write)(pl_figure *, const char *), pl_figure *f,
-			      cairo_surface_t *img, double dpi)
+/* Write one file under a temporary name, save(tmp, arg), and rename it; -1 with errno. */
+static int write_via_tmp(const char *path, int (*save)(const char *tmp, void *arg), void *arg)
 {
 	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
-	int rc = write ? write(f, tmp) : pl_save_png(img, tmp, dpi);
+	int rc = save(tmp, arg);
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = -1;
 	int e = errno;
@@ -738,14 +738,43 @@ static int write_file_via_tmp(const char *path, int (*write)(pl_figure *, const 
 	return rc;
 }
 
+typedef struct figure_file {
+	int (*write)(pl_figure *, const char *);
+	pl_figure *f;
+} figure_file;
+
+static int save_figure(const char *tmp, void *arg)
+{
+	figure_file *ff = arg;
+	return ff->write(ff->f, tmp);
+}
+
+static int write_figure_file(const char *path, int (*write)(pl_figure *, const char *), pl_figure *f)
+{
+	return write_via_tmp(path, save_figure, &(figure_file){write, f});
+}
+
+typedef struct png_file {
+	cairo_surface_t *img;
+	double dpi;
+} png_file;
+
+static int save_png(const char *tmp, void *arg)
+{
+	png_file *pf = arg;
+	return pl_save_png(pf->img, tmp, pf->dpi);
+}
+
 static void anim_free(anim *an)
 {
 	if (an->g)
 		pl_gif_close(an->g);
 	if (an->gif_tmp)
 		remove(an->gif_tmp);
-	if (an->sheet_img)
-		cairo_surface_destroy(an->sheet_img);
+	for (size_t k = 0; k < an->n; k++)
+		if (an->halves[k])
+			cairo_surface_destroy(an->halves[k]);
+	free(an->halves);
 	free(an->gif);
 	free(an->gif_tmp);
 	free(an->sheet);
@@ -780,25 +809,61 @@ static void frame_job(anim *an, const pl_gif_frame *q, cairo_surface_t *half, si
 			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif_tmp, strerror(errno));
 			an->failed = 1;
 		}
-		an->sheet_img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, an->cols * (w / 2) + (an->cols + 1) * 8,
-							   an->rows * (h / 2) + (an->rows + 1) * 8);
-		cairo_t *cr = cairo_create(an->sheet_img);
-		cairo_set_source_rgb(cr, 1, 1, 1);
-		cairo_paint(cr);
-		cairo_destroy(cr);
 	}
 	if (!an->failed && pl_gif_put(an->g, q, an->delay_cs) < 0) {
 		nb_buf_printf(err, "cannot write the animation '%s'\n", an->gif);
 		an->failed = 1;
 	}
-	if (an->failed)
-		return;
-	/* the sheet: frames at half size, row by row, 8 px apart */
-	cairo_t *cr = cairo_create(an->sheet_img);
-	int col = (int)(k % (size_t)an->cols), row = (int)(k / (size_t)an->cols);
-	cairo_set_source_surface(cr, half, 8 + col * (w / 2 + 8), 8 + row * (h / 2 + 8));
-	cairo_paint(cr);
-	cairo_destroy(cr);
+	if (!an->failed && half && k < an->n)
+		an->halves[k] = cairo_surface_reference(half);
+}
+
+/*
+ * The contact sheet's row y: white, and the frames at half size row by row, 8 px apart, each
+ * over the ones before (a frame of odd size overlaps the next by a pixel), composited as
+ * cairo's OVER would (the halves' edges are partly transparent).  Composed as the PNG is
+ * written: the sheet as an image is megabytes of fresh memory, slow to come by here.
+ */
+static int sheet_width(const anim *an)
+{
+	return an->cols * (an->fw / 2) + (an->cols + 1) * 8;
+}
+
+static int sheet_height(const anim *an)
+{
+	return an->rows * (an->fh / 2) + (an->rows + 1) * 8;
+}
+
+static void sheet_row(void *arg, int y, unsigned char *rgb)
+{
+	const anim *an = arg;
+	memset(rgb, 255, 3 * (size_t)sheet_width(an));
+	for (size_t k = 0; k < an->n; k++) {
+		cairo_surface_t *h = an->halves[k];
+		if (!h)
+			continue;
+		int col = (int)(k % (size_t)an->cols), row = (int)(k / (size_t)an->cols);
+		int x0 = 8 + col * (an->fw / 2 + 8), hy = y - (8 + row * (an->fh / 2 + 8));
+		if (hy < 0 || hy >= cairo_image_surface_get_height(h))
+			continue;
+		const uint32_t *src = (const uint32_t *)(cairo_image_surface_get_data(h) +
+							 (size_t)hy * (size_t)cairo_image_surface_get_stride(h));
+		unsigned char *out = rgb + 3 * (size_t)x0;
+		for (int x = 0; x < cairo_image_surface_get_width(h); x++, out += 3) {
+			uint32_t p = src[x], ia = 255 - (p >> 24);
+			for (int c = 0; c < 3; c++) {
+				/* premultiplied source + destination x (1 - alpha), rounded as pixman does */
+				uint32_t t = out[c] * ia + 0x80, v = ((p >> (16 - 8 * c)) & 0xff) + ((t + (t >> 8)) >> 8);
+				out[c] = (unsigned char)(v > 255 ? 255 : v);
+			}
+		}
+	}
+}
+
+static int save_sheet(const char *tmp, void *arg)
+{
+	anim *an = arg;
+	return pl_save_png_rows(tmp, sheet_width(an), sheet_height(an), an->dpi, sheet_row, an);
 }
 
 /* The animation's end: close the GIF, then the sheet.  Frees an. */
@@ -809,7 +874,7 @@ static void anim_end_job(anim *an, nb_buf *err)
 		an->g = NULL;
 		if (rc < 0 || rename(an->gif_tmp, an->gif) != 0)
 			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif, strerror(errno));
-		else if (write_file_via_tmp(an->sheet, NULL, NULL, an->sheet_img, an->dpi) < 0)
+		else if (write_via_tmp(an->sheet, save_sheet, an) < 0)
 			nb_buf_printf(err, "cannot write '%s': %s\n", an->sheet, strerror(errno));
 	}
 	anim_free(an);
@@ -836,7 +901,7 @@ static void run_job(struct nb_writer *w, job *j, nb_buf *err)
 	switch (j->kind) {
 	case JOB_FIGURE:
 		for (int k = 0; k < 2 && j->path[k]; k++)
-			if (write_file_via_tmp(j->path[k], j->write[k], j->f, NULL, 0) < 0 && !err->len)
+			if (write_figure_file(j->path[k], j->write[k], j->f) < 0 && !err->len)
 				nb_buf_printf(err, "cannot write '%s': %s\n", j->path[k], strerror(errno));
 		if (!j->keep)
 			pl_figure_free(j->f);
@@ -844,7 +909,7 @@ static void run_job(struct nb_writer *w, job *j, nb_buf *err)
 		free(j->path[1]);
 		break;
 	case JOB_FRAME_PNG:
-		if (write_file_via_tmp(j->path[0], NULL, NULL, j->img, j->dpi) < 0)
+		if (write_via_tmp(j->path[0], save_png, &(png_file){j->img, j->dpi}) < 0)
 			nb_buf_printf(err, "cannot write '%s': %s\n", j->path[0], strerror(errno));
 		if (j->frame)
 			frame_ready(w, j->frame, pl_gif_quantize(j->img, j->prev), half_size(j->img));
@@ -1068,7 +1133,7 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	if (fmts & NB_FMT_SVG) {
 		fr->svg = nb_xasprintf("figures/%s.svg", name);
 		char *path = nb_xasprintf("%s/%s", r->dir, fr->svg);
-		int rc = write_file_via_tmp(path, pl_write_svg, f, NULL, 0);
+		int rc = write_figure_file(path, pl_write_svg, f);
 		if (rc < 0)
 			nb_fail(c, NULL, "cannot write '%s': %s", path, strerror(errno));
 		free(path);
@@ -1135,6 +1200,8 @@ nb_frames *nb_frames_begin(nb_call *c, size_t n, double seconds_per_frame)
 	an->delay_cs = d < 2 ? 2 : d > 65535 ? 65535 : (int)d;
 	an->cols = n < 3 ? (int)n : 3;
 	an->rows = (int)((n + (size_t)an->cols - 1) / (size_t)an->cols);
+	an->n = n;
+	an->halves = nb_xcalloc(n ? n : 1, sizeof *an->halves);
 	fr->an = an;
 	free(dir);
 	return fr;
