@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,13 +490,25 @@ static int box_of(const pdf *p, size_t a, size_t b, double box[4], nb_buf *why)
 
 /* ------------------------------------------------------------ writing */
 
-/* The objects added to the document, in the order written. */
+/*
+ * The objects added to the document, in the order written.  Each one's text
+ * (its value, and its stream) is also kept in a hash table, so that an
+ * object identical to one already added is shared rather than added again:
+ * figures often carry the same font subsets, lengths and graphics states.
+ */
+typedef struct seen {
+	uint64_t h;
+	size_t at, len, num; /* its text: text.s[at, at + len) */
+} seen;
+
 typedef struct added {
 	nb_buf text;
 	size_t base;   /* the first new object's number: the document's /Size */
 	size_t next;   /* the next free number */
 	size_t *at;    /* number - base -> offset in text */
 	size_t cap;
+	seen *tab;     /* open addressing; cap a power of two */
+	size_t ntab, captab;
 } added;
 
 static size_t new_number(added *o)
@@ -505,22 +518,71 @@ static size_t new_number(added *o)
 	return n;
 }
 
-static void begin_obj(added *o, size_t num)
+static uint64_t hash_of(const char *s, size_t n)
 {
-	o->at[num - o->base] = o->text.len;
-	nb_buf_printf(&o->text, "%zu 0 obj\n", num);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
 }
 
-/* Copying one figure file's objects: its numbers -> the document's. */
+static void remember(added *o, seen e)
+{
+	if (2 * (o->ntab + 1) > o->captab) {
+		size_t cap = o->captab ? 2 * o->captab : 64;
+		seen *tab = nb_xcalloc(cap, sizeof *tab);
+		for (size_t k = 0; k < o->captab; k++)
+			if (o->tab[k].num) {
+				size_t q = o->tab[k].h & (cap - 1);
+				while (tab[q].num)
+					q = (q + 1) & (cap - 1);
+				tab[q] = o->tab[k];
+			}
+		free(o->tab);
+		o->tab = tab;
+		o->captab = cap;
+	}
+	size_t q = e.h & (o->captab - 1);
+	while (o->tab[q].num)
+		q = (q + 1) & (o->captab - 1);
+	o->tab[q] = e;
+	o->ntab++;
+}
+
+/* Add an object whose text (its value, and its stream) is text[0, len): its number.  An
+ * object identical to one added before gets that one's number, unless num reserves one. */
+static size_t add_object(added *o, const char *text, size_t len, size_t num)
+{
+	uint64_t h = hash_of(text, len);
+	if (!num && o->captab)
+		for (size_t q = h & (o->captab - 1); o->tab[q].num; q = (q + 1) & (o->captab - 1))
+			if (o->tab[q].h == h && o->tab[q].len == len && !memcmp(o->text.s + o->tab[q].at, text, len))
+				return o->tab[q].num;
+	if (!num)
+		num = new_number(o);
+	o->at[num - o->base] = o->text.len;
+	nb_buf_printf(&o->text, "%zu 0 obj\n", num);
+	size_t at = o->text.len;
+	nb_buf_add(&o->text, text, len);
+	nb_buf_puts(&o->text, "\nendobj\n");
+	remember(o, (seen){h, at, len, num});
+	return num;
+}
+
+/* Copying one figure file's objects, each after the objects it refers to (so that identical
+ * ones are found identical): the figure's numbers -> the document's. */
 typedef struct copier {
 	const pdf *src;
 	added *out;
-	size_t *map;
-	size_t *queue, nq, qcap;
+	size_t *map;         /* 0: not copied yet */
+	unsigned char *busy; /* being copied: a reference back to it (a cycle) reserves its number */
+	int depth;
 } copier;
 
+static int copy_ref(copier *c, size_t r, size_t *num, nb_buf *why);
+
 /* Append s[a, b) of the figure file with every reference renumbered (the objects referred to
- * are queued for copying). */
+ * are copied first). */
 static int copy_text(copier *c, size_t a, size_t b, nb_buf *dst, nb_buf *why)
 {
 	const pdf *p = c->src;
@@ -531,17 +593,12 @@ static int copy_text(copier *c, size_t a, size_t b, nb_buf *dst, nb_buf *why)
 			break;
 		if (t.kind == T_BAD)
 			return fail(why, p, "a malformed token");
-		size_t e = t.kind == T_INT ? value_end(p, t.a, 0) : 0, r = e > t.b && e <= b ? ref_of(p, t.a, e) : 0;
+		size_t e = t.kind == T_INT ? value_end(p, t.a, 0) : 0, r = e > t.b && e <= b ? ref_of(p, t.a, e) : 0, num = 0;
 		if (r) {
-			if (r >= p->size)
-				return fail(why, p, "a reference to object %zu, which does not exist", r);
-			if (!c->map[r]) {
-				c->map[r] = new_number(c->out);
-				NB_GROW(c->queue, c->qcap, c->nq + 1);
-				c->queue[c->nq++] = r;
-			}
+			if (copy_ref(c, r, &num, why) < 0)
+				return -1;
 			nb_buf_add(dst, p->s + last, t.a - last);
-			nb_buf_printf(dst, "%zu 0 R", c->map[r]);
+			nb_buf_printf(dst, "%zu 0 R", num);
 			last = i = e;
 			continue;
 		}
@@ -551,32 +608,46 @@ static int copy_text(copier *c, size_t a, size_t b, nb_buf *dst, nb_buf *why)
 	return 0;
 }
 
-/* Copy object num of the figure file, under its new number. */
-static int copy_object(copier *c, size_t num, nb_buf *why)
+/* Object r of the figure file, copied (or found copied): its number in the document. */
+static int copy_ref(copier *c, size_t r, size_t *num, nb_buf *why)
 {
-	obj o;
-	if (get_obj(c->src, num, &o, why) < 0)
-		return -1;
-	added *out = c->out;
-	begin_obj(out, c->map[num]);
-	if (copy_text(c, o.body, o.body_end, &out->text, why) < 0)
-		return -1;
-	if (o.stream) {
-		nb_buf_puts(&out->text, "\nstream\n");
-		nb_buf_add(&out->text, c->src->s + o.data, o.len);
-		nb_buf_puts(&out->text, "\nendstream");
+	if (r >= c->src->size || !c->src->off[r])
+		return fail(why, c->src, "a reference to object %zu, which is not in the file", r);
+	if (c->busy[r] && !c->map[r])
+		c->map[r] = new_number(c->out);
+	if (c->map[r]) {
+		*num = c->map[r];
+		return 0;
 	}
-	nb_buf_puts(&out->text, "\nendobj\n");
-	return 0;
+	obj o;
+	if (c->depth >= MAX_DEPTH)
+		return fail(why, c->src, "objects that refer to each other too deeply");
+	if (get_obj(c->src, r, &o, why) < 0)
+		return -1;
+	nb_buf t = NB_BUF_INIT;
+	c->busy[r] = 1;
+	c->depth++;
+	int rc = copy_text(c, o.body, o.body_end, &t, why);
+	if (rc == 0 && o.stream) {
+		nb_buf_puts(&t, "\nstream\n");
+		nb_buf_add(&t, c->src->s + o.data, o.len);
+		nb_buf_puts(&t, "\nendstream");
+	}
+	c->depth--;
+	c->busy[r] = 0;
+	if (rc == 0)
+		c->map[r] = *num = add_object(c->out, t.s, t.len, c->map[r]);
+	nb_buf_release(&t);
+	return rc;
 }
 
-/* The figure file's page as form XObject `form` of the document, with every object it needs;
- * its box in box. */
-static int figure_form(const nb_pdf_place *pl, const char *what, size_t form, added *out, double box[4], nb_buf *why)
+/* The figure file's page as a form XObject of the document, with every object it needs: its
+ * number in *form, its box in box. */
+static int figure_form(const nb_pdf_place *pl, const char *what, size_t *form, added *out, double box[4], nb_buf *why)
 {
 	pdf f;
 	size_t *pages = NULL, np = 0;
-	copier c = {&f, out, NULL, NULL, 0, 0};
+	copier c = {&f, out, NULL, NULL, 0};
 	nb_buf head = NB_BUF_INIT;
 	int rc = -1;
 	if (pdf_open(&f, pl->pdf, pl->len, what, why) < 0 || all_pages(&f, &pages, &np, why) < 0)
@@ -597,6 +668,7 @@ static int figure_form(const nb_pdf_place *pl, const char *what, size_t form, ad
 		goto done;
 	}
 	c.map = nb_xcalloc(f.size, sizeof *c.map);
+	c.busy = nb_xcalloc(f.size, 1);
 	/* the form: the page's box, resources and transparency group, and its content stream's
 	 * own entries (length, filter) */
 	nb_buf_puts(&head, "<< /Type /XObject /Subtype /Form /BBox ");
@@ -627,18 +699,14 @@ static int figure_form(const nb_pdf_place *pl, const char *what, size_t form, ad
 		goto done;
 	}
 	nb_buf_puts(&head, " >>\nstream\n");
-	begin_obj(out, form);
-	nb_buf_add(&out->text, head.s, head.len);
-	nb_buf_add(&out->text, f.s + content.data, content.len);
-	nb_buf_puts(&out->text, "\nendstream\nendobj\n");
-	for (size_t q = 0; q < c.nq; q++)
-		if (copy_object(&c, c.queue[q], why) < 0)
-			goto done;
+	nb_buf_add(&head, f.s + content.data, content.len);
+	nb_buf_puts(&head, "\nendstream");
+	*form = add_object(out, head.s, head.len, 0);
 	rc = 0;
 done:
 	nb_buf_release(&head);
 	free(c.map);
-	free(c.queue);
+	free(c.busy);
 	free(pages);
 	pdf_close(&f);
 	return rc;
@@ -765,7 +833,7 @@ static int new_page(const pdf *d, const obj *page, size_t q, size_t drawn, const
 int nb_pdf_embed(nb_buf *doc, const nb_pdf_place *pl, size_t n, nb_buf *why)
 {
 	pdf d;
-	added out = {NB_BUF_INIT, 0, 0, NULL, 0};
+	added out = {NB_BUF_INIT, 0, 0, NULL, 0, NULL, 0, 0};
 	size_t *pages = NULL, np = 0, ned = 0, edcap = 0;
 	edit *ed = NULL;
 	double (*box)[4] = nb_xcalloc(n, sizeof *box);
@@ -783,9 +851,8 @@ int nb_pdf_embed(nb_buf *doc, const nb_pdf_place *pl, size_t n, nb_buf *why)
 	out.base = out.next = d.size;
 	size_t q = 0; /* a stream "q" that each page with figures starts with */
 	if (n) {
-		q = new_number(&out);
-		begin_obj(&out, q);
-		nb_buf_puts(&out.text, "<< /Length 2 >>\nstream\nq\n\nendstream\nendobj\n");
+		const char *qs = "<< /Length 2 >>\nstream\nq\n\nendstream";
+		q = add_object(&out, qs, strlen(qs), 0);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (pl[i].page < 0 || (size_t)pl[i].page >= np) {
@@ -794,8 +861,7 @@ int nb_pdf_embed(nb_buf *doc, const nb_pdf_place *pl, size_t n, nb_buf *why)
 		}
 		char what[32];
 		snprintf(what, sizeof what, "figure %zu", i + 1);
-		form[i] = new_number(&out);
-		if (figure_form(&pl[i], what, form[i], &out, box[i], why) < 0)
+		if (figure_form(&pl[i], what, &form[i], &out, box[i], why) < 0)
 			goto done;
 	}
 	/* each page with figures: a stream drawing them, and the page's dictionary rewritten */
@@ -830,11 +896,12 @@ int nb_pdf_embed(nb_buf *doc, const nb_pdf_place *pl, size_t n, nb_buf *why)
 		}
 		if (!drawing.len)
 			continue;
-		size_t c = new_number(&out);
-		begin_obj(&out, c);
-		nb_buf_printf(&out.text, "<< /Length %zu >>\nstream\n", drawing.len);
-		nb_buf_add(&out.text, drawing.s, drawing.len);
-		nb_buf_puts(&out.text, "\nendstream\nendobj\n");
+		nb_buf st = NB_BUF_INIT;
+		nb_buf_printf(&st, "<< /Length %zu >>\nstream\n", drawing.len);
+		nb_buf_add(&st, drawing.s, drawing.len);
+		nb_buf_puts(&st, "\nendstream");
+		size_t c = add_object(&out, st.s, st.len, 0);
+		nb_buf_release(&st);
 		nb_buf body = NB_BUF_INIT;
 		if (new_page(&d, &page, q, c, xobjects.s, &ed, &ned, &edcap, &body, why) < 0) {
 			nb_buf_release(&body);
@@ -930,6 +997,7 @@ done:
 	nb_buf_release(&drawing);
 	nb_buf_release(&out.text);
 	free(out.at);
+	free(out.tab);
 	free(form);
 	free(box);
 	free(pages);

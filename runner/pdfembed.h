@@ -7,7 +7,8 @@
  * copies the figure file's page into the report as a form XObject: its
  * content stream as it is (compressed), and every object its resources
  * reach (fonts, graphics states, patterns, images), renumbered after the
- * report's own objects.  Each page with figures gets them drawn after its
+ * report's own objects; an object identical to one copied before (the same
+ * font subset in two figures, say) is shared, not copied again.  Each page with figures gets them drawn after its
  * own content, and the document gets one new cross-reference table.
  *
  * Both documents must be as cairo writes them: one revision with a

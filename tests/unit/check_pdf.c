@@ -116,7 +116,7 @@ START_TEST(figures_drawn_on_their_pages)
 	document(&doc);
 	figure(&a, 100, 50, 1);
 	figure(&b, 80, 60, 1);
-	size_t fonts = count(&doc, "/FontFile") + count(&a, "/FontFile") * 2 + count(&b, "/FontFile");
+	size_t fonts = count(&doc, "/FontFile") + count(&a, "/FontFile");
 	nb_pdf_place pl[] = {
 		{0, 20, 30, 0.5, a.s, a.len},
 		{1, 0, 0, 1, a.s, a.len},
@@ -126,9 +126,12 @@ START_TEST(figures_drawn_on_their_pages)
 	ck_assert_str_eq(nb_buf_str(&why), "");
 	size_t nobj, nfree;
 	ck_assert(table_ok(&doc, &nobj, &nfree));
-	/* each placement its form, with its own copy of the figure's objects */
-	ck_assert_uint_eq(count(&doc, "/Subtype /Form"), 3);
+	/* a form per figure, figure a's shared by its two places; b's font subset is a's (the same
+	 * word in the same font), copied once */
+	ck_assert_uint_eq(count(&doc, "/Subtype /Form"), 2);
 	ck_assert_uint_eq(count(&doc, "/FontFile"), fonts);
+	const char *x1 = memmem(doc.s, doc.len, "/nbfig1 ", 8), *x2 = memmem(doc.s, doc.len, "/nbfig2 ", 8);
+	ck_assert(x1 && x2 && strtoul(x1 + 8, NULL, 10) == strtoul(x2 + 8, NULL, 10));
 	/* top left corners: (x, page height - y - scale x figure height) in PDF's coordinates */
 	ck_assert(contains(&doc, "stream\nQ\nq 0.5 0 0 0.5 20 245 cm /nbfig1 Do Q\n\nendstream"));
 	ck_assert(contains(&doc, "stream\nQ\nq 1 0 0 1 0 250 cm /nbfig2 Do Q\nq 1.25 0 0 1.25 12.5 125 cm /nbfig3 Do Q\n"));
@@ -162,6 +165,64 @@ START_TEST(table_mended)
 	else
 		ck_assert_uint_eq(doc.len, before);
 	nb_buf_release(&doc);
+	nb_buf_release(&why);
+}
+END_TEST
+
+/* A PDF file of the objects body[0..n) (numbered from 1), its table and trailer computed. */
+static void handmade(nb_buf *out, const char *const *body, size_t n)
+{
+	size_t *at = nb_xcalloc(n + 1, sizeof *at);
+	nb_buf_puts(out, "%PDF-1.5\n");
+	for (size_t k = 0; k < n; k++) {
+		at[k] = out->len;
+		nb_buf_printf(out, "%zu 0 obj\n%s\nendobj\n", k + 1, body[k]);
+	}
+	size_t x = out->len;
+	nb_buf_printf(out, "xref\n0 %zu\n0000000000 65535 f \n", n + 1);
+	for (size_t k = 0; k < n; k++)
+		nb_buf_printf(out, "%010zu 00000 n \n", at[k]);
+	nb_buf_printf(out, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1, x);
+	free(at);
+}
+
+/* Objects that refer to each other are copied once each, still referring to each other. */
+START_TEST(cycles_copied)
+{
+	const char *body[] = {
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 50 40] /Contents 4 0 R /Resources << /Properties << /a 5 0 R >> >> >>",
+		"<< /Length 6 >>\nstream\n0 0 m\n\nendstream",
+		"<< /Next 6 0 R >>",
+		"<< /Back 5 0 R >>",
+	};
+	nb_buf doc = NB_BUF_INIT, fig = NB_BUF_INIT, why = NB_BUF_INIT;
+	document(&doc);
+	handmade(&fig, body, NB_ARRAY_LEN(body));
+	nb_pdf_place pl = {0, 0, 0, 1, fig.s, fig.len};
+	ck_assert_int_eq(nb_pdf_embed(&doc, &pl, 1, &why), 0);
+	size_t nobj, nfree, next = 0, back = 0, back_num = 0;
+	ck_assert(table_ok(&doc, &nobj, &nfree));
+	const char *p = memmem(doc.s, doc.len, "<< /Next ", 9), *q = memmem(doc.s, doc.len, "<< /Back ", 9);
+	ck_assert(p && q);
+	next = strtoul(p + 9, NULL, 10);
+	back = strtoul(q + 9, NULL, 10);
+	/* q's object header: "N 0 obj\n" just before it */
+	const char *h = q - 1;
+	while (h > doc.s && h[-1] != '\n')
+		h--;
+	back_num = strtoul(h, NULL, 10);
+	const char *g = p - 1;
+	while (g > doc.s && g[-1] != '\n')
+		g--;
+	ck_assert_uint_eq(next, back_num);
+	ck_assert_uint_eq(back, strtoul(g, NULL, 10));
+	ck_assert_uint_ne(back, back_num);
+	ck_assert_uint_eq(count(&doc, "<< /Next "), 1);
+	ck_assert(contains(&doc, "/Properties << /a "));
+	nb_buf_release(&doc);
+	nb_buf_release(&fig);
 	nb_buf_release(&why);
 }
 END_TEST
@@ -264,6 +325,7 @@ static Suite *pdf_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, figures_drawn_on_their_pages);
 	tcase_add_test(tc, table_mended);
+	tcase_add_test(tc, cycles_copied);
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, damaged_figures);
 	suite_add_tcase(s, tc);
