@@ -1745,7 +1745,8 @@ int nb_report_pdf(nb_run *r, const char *path, nb_err *e)
 	D.basedir = dir;
 	inl_init(&D.cur);
 
-	/* pass 1: the headings, from the markdown alone; pass 2: their pages after the contents */
+	/* pass 1: the headings, from the markdown alone; pass 2, for a report with contents: their
+	 * pages after the contents */
 	D.code_cache = nb_xcalloc(3 * nb->ncells + 1, sizeof *D.code_cache);
 	D.hyph = nb_hyphen_dict();
 	for (int pass = 0; pass < 2; pass++) {
@@ -1755,7 +1756,7 @@ int nb_report_pdf(nb_run *r, const char *path, nb_err *e)
 			for (size_t i = 0; i < nb->ncells && r->res[i].ran != 0; i++)
 				if (nb->cells[i].kind == NB_CELL_MD)
 					markdown(&D, nb->cells[i].md);
-		} else {
+		} else if (D.contents) {
 			layout_run(&D);
 		}
 		free_heads((heading *)D.known, D.nknown);
