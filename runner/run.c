@@ -793,6 +793,7 @@ static cairo_surface_t *half_size(cairo_surface_t *img)
 	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
 	cairo_paint(cr);
 	cairo_destroy(cr);
+	cairo_surface_flush(half); /* its pixels are read directly (sheet_row) */
 	return half;
 }
 
