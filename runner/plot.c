@@ -4553,13 +4553,12 @@ int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn r
 
 int pl_save_png(cairo_surface_t *img, const char *path, double dpi)
 {
-	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS ||
-	    png_save_rows(path, cairo_image_surface_get_width(img), cairo_image_surface_get_height(img), dpi, image_row,
-			  img) < 0) {
+	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
 		errno = EIO;
 		return -1;
 	}
-	return 0;
+	return pl_save_png_rows(path, cairo_image_surface_get_width(img), cairo_image_surface_get_height(img), dpi,
+				image_row, img);
 }
 
 cairo_surface_t *pl_render_image(pl_figure *f)

@@ -15,12 +15,13 @@
  * form pdfembed.c does not read), the report is drawn again with every
  * figure replayed.
  *
- * A first pass reads the headings from the markdown alone.  The layout code
- * then runs twice: once to measure, finding the pages the headings fall on
- * after the table of contents (whose height depends on the headings' texts
- * only, not on their pages), and once to draw, with those page numbers in
- * the contents, the PDF outline and the links.  The kernel cells' monospace
- * blocks, most of the text, are laid out once and kept for both.
+ * A first pass reads the headings from the markdown alone.  With a table
+ * of contents, the layout code then runs twice: once to measure, finding the
+ * pages the headings fall on after the contents (whose height depends on the
+ * headings' texts only, not on their pages), and once to draw, with those
+ * page numbers in the contents and the links; without, it only draws.  The
+ * kernel cells' monospace blocks, most of the text, are laid out once and
+ * kept for both.
  */
 #include <errno.h>
 #include <math.h>

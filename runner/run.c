@@ -1146,10 +1146,6 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	job *j = nb_xcalloc(1, sizeof *j);
 	j->kind = JOB_FIGURE;
 	j->f = f;
-	if (fmts & NB_FMT_PDF) {
-		fr->fig = f; /* the report's, once the job has drawn it */
-		j->keep = 1;
-	}
 	int n = 0;
 	if (fmts & NB_FMT_PNG) {
 		fr->png = nb_xasprintf("figures/%s.png", name);
@@ -1160,6 +1156,8 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 		fr->pdf = nb_xasprintf("figures/%s.pdf", name);
 		j->path[n] = nb_xasprintf("%s/%s", r->dir, fr->pdf);
 		j->write[n++] = pl_write_pdf;
+		fr->fig = f; /* the report's, once the job has drawn it */
+		j->keep = 1;
 	}
 	return submit(c, j);
 }
