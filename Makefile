@@ -12,7 +12,7 @@
 PREFIX ?= /usr/local
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = yaml-0.1 cairo cairo-pdf cairo-svg cairo-png pangocairo libpng md4c zlib
+PKGS = yaml-0.1 cairo cairo-pdf cairo-svg cairo-png pangocairo libisal md4c zlib
 # OpenBLAS and LAPACKE: headers at build time, opened with dlopen at run time (runner/blas.h)
 BLAS_PKGS = lapacke openblas
 
@@ -96,7 +96,7 @@ unit: $(UNIT_BINS)
 
 build/rel/tests/pngdiff: tests/pngdiff.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBS)
+	$(CC) $(ALL_CFLAGS) $$($(PKG_CONFIG) --cflags libpng) -o $@ $< $$($(PKG_CONFIG) --libs libpng) -lm
 
 e2e: nbrun build/san/nbrun build/rel/tests/pngdiff
 	@PNGDIFF=$(CURDIR)/build/rel/tests/pngdiff sh tests/run-e2e.sh $(CURDIR)/build/san/nbrun $(CURDIR)/nbrun

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
-#include <png.h>
 #include <gif_lib.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -4482,83 +4481,6 @@ static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
 	*y0 = f->page[1];
 	*w = f->page[2];
 	*h = f->page[3];
-}
-
-/* PNG through libpng: opaque RGB (the figure background is white), the
- * resolution recorded as matplotlib records it.  No filter and zlib level 3
- * instead of libpng's per-row filter search at level 6: half the time, files
- * about 10% larger.  (On figures, flat colour over white, unfiltered rows
- * compress better than rows less the row above, and sooner: measured on the
- * shipped notebooks' figures, from line plots to contour maps.) */
-#define PNG_ZLEVEL 3
-
-static int png_save_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row_of, void *arg)
-{
-	FILE *fp = fopen(path, "wb");
-	if (!fp)
-		return -1;
-	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-	png_infop info = png ? png_create_info_struct(png) : NULL;
-	unsigned char *row = nb_xmalloc((size_t)w * 3);
-	int rc = -1;
-	if (!info)
-		goto done;
-	if (setjmp(png_jmpbuf(png)))
-		goto done;
-	png_init_io(png, fp);
-	png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	png_uint_32 ppm = (png_uint_32)lrint(dpi / 0.0254);
-	png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
-	png_set_compression_level(png, PNG_ZLEVEL);
-	png_set_filter(png, 0, PNG_FILTER_NONE);
-	png_write_info(png, info);
-	for (int y = 0; y < h; y++) {
-		row_of(arg, y, row);
-		png_write_row(png, row);
-	}
-	png_write_end(png, info);
-	rc = 0;
-done:
-	png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
-	free(row);
-	if (fclose(fp) != 0)
-		rc = -1;
-	return rc;
-}
-
-/* Row y of an opaque image: premultiplied ARGB is plain RGB. */
-static void image_row(void *arg, int y, unsigned char *rgb)
-{
-	cairo_surface_t *img = arg;
-	int w = cairo_image_surface_get_width(img);
-	const uint32_t *src = (const uint32_t *)(cairo_image_surface_get_data(img) +
-						 (size_t)y * (size_t)cairo_image_surface_get_stride(img));
-	for (int x = 0; x < w; x++) {
-		uint32_t p = src[x];
-		rgb[3 * x] = (unsigned char)(p >> 16);
-		rgb[3 * x + 1] = (unsigned char)(p >> 8);
-		rgb[3 * x + 2] = (unsigned char)p;
-	}
-}
-
-int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row_of, void *arg)
-{
-	if (png_save_rows(path, w, h, dpi, row_of, arg) < 0) {
-		errno = EIO;
-		return -1;
-	}
-	return 0;
-}
-
-int pl_save_png(cairo_surface_t *img, const char *path, double dpi)
-{
-	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
-		errno = EIO;
-		return -1;
-	}
-	return pl_save_png_rows(path, cairo_image_surface_get_width(img), cairo_image_surface_get_height(img), dpi,
-				image_row, img);
 }
 
 cairo_surface_t *pl_render_image(pl_figure *f)

@@ -6,13 +6,13 @@
 #
 # Packages already installed are left alone, so a second run is quick.
 set -eu
-PKGS="gcc make pkg-config libc6-dev libyaml-dev liblapacke-dev libopenblas-dev libcairo2-dev libpng-dev zlib1g-dev libgif-dev libmd4c-dev libhyphen-dev hyphen-en-us libpango1.0-dev
+PKGS="gcc make pkg-config libc6-dev libyaml-dev liblapacke-dev libopenblas-dev libcairo2-dev libisal-dev zlib1g-dev libgif-dev libmd4c-dev libhyphen-dev hyphen-en-us libpango1.0-dev
 fonts-dejavu-core fonts-dejavu-extra"
 if [ "${1:-}" = "--test" ]; then
-	# Check for the unit tests; numpy to load --save-state output, poppler's
+	# Check for the unit tests; libpng for tests/pngdiff; numpy to load --save-state output, poppler's
 	# pdftotext, pdffonts, pdfimages and pdftoppm to read the PDF reports in the
 	# end-to-end tests, and qpdf to check their structure
-	PKGS="$PKGS check python3-numpy poppler-utils qpdf"
+	PKGS="$PKGS check libpng-dev python3-numpy poppler-utils qpdf"
 fi
 missing=""
 for p in $PKGS; do
