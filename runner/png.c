@@ -17,7 +17,7 @@
  * the same for the same image.  Run as separate processes, about one in a
  * hundred compressed the same rows to different bytes, with address space
  * randomisation on and never with it off; level 0 gave the same bytes in
- * every one of 4 000 such runs.  nbrun's figures must be byte-identical
+ * every one of 6 000 such runs (four images).  nbrun's figures must be byte-identical
  * from run to run.
  *
  * Unfiltered rows: figures are flat colour over white, where PNG's per-row
