@@ -12,7 +12,7 @@
 PREFIX ?= /usr/local
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = yaml-0.1 cairo cairo-pdf cairo-svg cairo-png pangocairo libisal md4c zlib
+PKGS = yaml-0.1 cairo cairo-pdf cairo-svg cairo-png pangocairo fontconfig libisal md4c zlib
 # OpenBLAS and LAPACKE: headers at build time, opened with dlopen at run time (runner/blas.h)
 BLAS_PKGS = lapacke openblas
 

@@ -270,6 +270,15 @@ else
 	echo "note: poppler-utils not installed; skipping the PDF report checks"
 fi
 
+# Figures do not depend on the machine's font configuration: a user's fontconfig file that
+# turns antialiasing off and hinting full (it changed every figure with text when fontconfig's
+# default configuration was used) leaves each figure byte for byte as it is
+( cd "$HERE/.." && "$NBRUN" -q --formats=png,pdf -o "$TMP/fcA" tests/e2e/0006-figures.yaml ) 2>/dev/null
+( cd "$HERE/.." && FONTCONFIG_FILE="$HERE/fixtures/fontconfig-user.conf" "$NBRUN" -q --formats=png,pdf -o "$TMP/fcB" \
+	tests/e2e/0006-figures.yaml ) 2>/dev/null
+check "figures: a user's fontconfig file changes none of them" \
+	sh -c "[ -s '$TMP/fcA/0006-figures/figures/bowl.png' ] && diff -r '$TMP/fcA/0006-figures/figures' '$TMP/fcB/0006-figures/figures'"
+
 # Every notebook that ships with nbrun runs, and passes its checks; its PDF report keeps
 # every line inside the margins.
 for f in "$HERE"/../notebooks/*.yaml; do

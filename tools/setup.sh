@@ -6,7 +6,7 @@
 #
 # Packages already installed are left alone, so a second run is quick.
 set -eu
-PKGS="gcc make pkg-config libc6-dev libyaml-dev liblapacke-dev libopenblas-dev libcairo2-dev libisal-dev zlib1g-dev libgif-dev libmd4c-dev libhyphen-dev hyphen-en-us libpango1.0-dev
+PKGS="gcc make pkg-config libc6-dev libyaml-dev liblapacke-dev libopenblas-dev libcairo2-dev libisal-dev zlib1g-dev libgif-dev libmd4c-dev libhyphen-dev hyphen-en-us libpango1.0-dev libfontconfig-dev
 fonts-dejavu-core fonts-dejavu-extra"
 if [ "${1:-}" = "--test" ]; then
 	# Check for the unit tests; libpng for tests/pngdiff; numpy to load --save-state output, poppler's
