@@ -87,6 +87,23 @@ typedef struct inl {
 	nb_buf alt;
 } inl;
 
+/*
+ * A paragraph's layout from the measuring pass, kept for the drawing pass:
+ * the n-th paragraph laid out in one pass is the n-th in the next (the same
+ * markdown, read in the same order), so it is used again when its text and
+ * settings are the same.  It keeps the math boxes its shapes draw.
+ */
+typedef struct kept_layout {
+	PangoLayout *l;
+	char *text;
+	size_t len;
+	const char *family;
+	double size, w;
+	int bold, justify;
+	pl_tl **math; /* owned */
+	size_t nmath;
+} kept_layout;
+
 /* A table being read: its cells in row order. */
 typedef struct tcell {
 	inl c;
@@ -141,6 +158,9 @@ typedef struct doc {
 	HyphenDict *hyph;          /* English hyphenation patterns (libhyphen), or NULL */
 	int in_code_span;
 	PangoLayout **code_cache;  /* kernel cells' source, output and error layouts, kept between passes */
+	kept_layout *kept;         /* paragraphs' layouts from the measuring pass */
+	size_t nkept, capkept;
+	size_t nlaid;              /* paragraphs laid out in this pass */
 	int embed;                 /* figures with a PDF file are left for nb_pdf_embed */
 	nb_pdf_place *places;      /* where they go */
 	const char **place_file;   /* their files, relative to the run's folder */
@@ -424,19 +444,51 @@ static void inl_math(doc *D, inl *c, const char *src, double size)
 	pl_tl_plain(src, &c->plain);
 }
 
+static void kept_free(kept_layout *k)
+{
+	g_object_unref(k->l);
+	free(k->text);
+	for (size_t i = 0; i < k->nmath; i++) {
+		pl_tl_free(k->math[i]);
+		free(k->math[i]);
+	}
+	free(k->math);
+	memset(k, 0, sizeof *k);
+}
+
 /* A paragraph's layout at width w; justified unless told otherwise. */
 static PangoLayout *inl_layout(doc *D, inl *c, const char *family, double size, int bold, double w, int justify)
 {
+	/* trailing white space would make an empty last line */
+	while (c->text.len && (c->text.s[c->text.len - 1] == ' ' || c->text.s[c->text.len - 1] == '\n'))
+		c->text.s[--c->text.len] = '\0';
+	size_t n = D->nlaid++;
+	kept_layout *k = n < D->nkept ? &D->kept[n] : NULL;
+	if (k && k->len == c->text.len && !memcmp(k->text, c->text.s ? c->text.s : "", k->len) && !strcmp(k->family, family) &&
+	    k->size == size && k->w == w && k->bold == bold && k->justify == justify)
+		return g_object_ref(k->l);
 	PangoLayout *l = new_layout(D, family, size, bold, 0);
 	pango_layout_set_width(l, (int)(w * PANGO_SCALE));
 	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
 	pango_layout_set_justify(l, justify);
 	pango_layout_set_line_spacing(l, 1.12f);
-	/* trailing white space would make an empty last line */
-	while (c->text.len && (c->text.s[c->text.len - 1] == ' ' || c->text.s[c->text.len - 1] == '\n'))
-		c->text.s[--c->text.len] = '\0';
 	pango_layout_set_text(l, c->text.s ? c->text.s : "", (int)c->text.len);
 	pango_layout_set_attributes(l, c->attrs);
+	if (!D->draw) { /* the measuring pass: kept, with the math its shapes point to */
+		if (!k) {
+			NB_GROW(D->kept, D->capkept, D->nkept + 1);
+			k = &D->kept[D->nkept++];
+			memset(k, 0, sizeof *k);
+		} else {
+			kept_free(k);
+		}
+		char *text = nb_xmalloc(c->text.len + 1);
+		memcpy(text, c->text.s ? c->text.s : "", c->text.len);
+		text[c->text.len] = '\0';
+		*k = (kept_layout){g_object_ref(l), text, c->text.len, family, size, w, bold, justify, c->math, c->nmath};
+		c->math = NULL;
+		c->nmath = c->capmath = 0;
+	}
 	return l;
 }
 
@@ -1578,6 +1630,7 @@ static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *re
 static void layout_run(doc *D)
 {
 	const nb_notebook *nb = D->r->nb;
+	D->nlaid = 0;
 	D->page = 1;
 	D->y = D->top;
 	D->used = 0;
@@ -1802,6 +1855,9 @@ int nb_report_pdf(nb_run *r, const char *path, nb_err *e)
 		if (D.code_cache[i])
 			g_object_unref(D.code_cache[i]);
 	free(D.code_cache);
+	for (size_t i = 0; i < D.nkept; i++)
+		kept_free(&D.kept[i]);
+	free(D.kept);
 	inl_release(&D.cur);
 	nb_buf_release(&D.code);
 	free(D.marker);
