@@ -209,8 +209,8 @@ typedef struct _cairo_surface cairo_surface_t;
 cairo_surface_t *pl_render_image(pl_figure *f);
 int pl_save_png(cairo_surface_t *img, const char *path, double dpi);
 /* A PNG of w x h pixels whose rows row(ctx, y, rgb) gives as RGB (3 bytes a pixel): for an
- * image composed as it is written.  Each row is asked for twice (two passes, each from the top
- * down), and must be the same both times. */
+ * image composed as it is written.  A row may be asked for twice (two passes, each from the top
+ * down, the first over some of the rows), and must be the same both times. */
 typedef void (*pl_png_row_fn)(void *ctx, int y, unsigned char *rgb);
 int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row, void *ctx);
 
