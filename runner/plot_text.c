@@ -23,15 +23,6 @@
 /* ----------------------------------------------------------- measuring */
 
 /*
- * Pango keeps a font map per thread.  Its own resolution matters too, not
- * only the context's: pango measures each new font's metrics (line heights,
- * average widths) through a context at the font map's resolution, 96 by
- * default, and the fontconfig pattern records the resolution, so at 96 every
- * font size in use was matched, sorted and loaded a second time (and pango
- * starts two threads for each new pattern).  Changing the resolution clears
- * the font map's caches, so it is set once.
- */
-/*
  * Fonts are found through a fontconfig configuration of nbrun's own: the
  * system's font folders, read from the caches fontconfig keeps for them,
  * and no rules.  Every family nbrun asks for is named (DejaVu Sans, Serif,
@@ -60,6 +51,15 @@ static void fonts_setup(void)
 	FcConfigDestroy(c);
 }
 
+/*
+ * Pango keeps a font map per thread.  Its own resolution matters too, not
+ * only the context's: pango measures each new font's metrics (line heights,
+ * average widths) through a context at the font map's resolution, 96 by
+ * default, and the fontconfig pattern records the resolution, so at 96 every
+ * font size in use was matched, sorted and loaded a second time (and pango
+ * starts two threads for each new pattern).  Changing the resolution clears
+ * the font map's caches, so it is set once.
+ */
 PangoContext *pl_text_context(void)
 {
 	static pthread_once_t fonts_once = PTHREAD_ONCE_INIT;

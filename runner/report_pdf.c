@@ -20,8 +20,8 @@
  * pages the headings fall on after the contents (whose height depends on the
  * headings' texts only, not on their pages), and once to draw, with those
  * page numbers in the contents and the links; without, it only draws.  The
- * kernel cells' monospace blocks, most of the text, are laid out once and
- * kept for both.
+ * kernel cells' monospace blocks and the paragraphs are laid out once, in
+ * the measuring pass, and kept for the drawing.
  */
 #include <errno.h>
 #include <math.h>
