@@ -4706,6 +4706,145 @@ void pl_gif_frame_free(pl_gif_frame *q)
 	}
 }
 
+/*
+ * A frame's pixels compressed as GIF's LZW, written as the image's data
+ * blocks (giflib's EGifPutCodeNext, after EGifPutImageDesc has written the
+ * code size).  The codes are giflib's own, step for step (EGifCompressLine:
+ * a clear code first, codes widened from 9 bits as the table grows, cleared
+ * before code 4095, the last code and the end code, 255-byte blocks), so
+ * the file is the one EGifPutLine writes; the table of (prefix, pixel)
+ * strings is found by a multiplicative hash where giflib's folds the key
+ * onto itself, and runs of one colour, the transparent pixels of a frame
+ * most of all, probed it at length: the frames of gradient_descent_animation
+ * took 24 ms that way.
+ */
+#define LZW_SLOTS 8192 /* more than twice the 4094 strings the table holds */
+
+typedef struct lzw_out {
+	GifFileType *g;
+	uint64_t bits;
+	int nbits, width, err;
+	unsigned next;           /* the code the next new string gets */
+	GifByteType block[256];  /* a data block: its length, then its bytes */
+} lzw_out;
+
+static void lzw_byte(lzw_out *o, unsigned b)
+{
+	o->block[++o->block[0]] = (GifByteType)b;
+	if (o->block[0] == 255) {
+		if (EGifPutCodeNext(o->g, o->block) == GIF_ERROR)
+			o->err = 1;
+		o->block[0] = 0;
+	}
+}
+
+/* A code in the current width, the width then grown if the next code needs more bits. */
+static void lzw_code(lzw_out *o, unsigned code)
+{
+	o->bits |= (uint64_t)code << o->nbits;
+	o->nbits += o->width;
+	while (o->nbits >= 8) {
+		lzw_byte(o, (unsigned)(o->bits & 0xff));
+		o->bits >>= 8;
+		o->nbits -= 8;
+	}
+	if (o->next >= 1u << o->width)
+		o->width++;
+}
+
+/* The code of string (prefix, pixel) in the table, its slot in *h either way; -1 if absent. */
+static inline int lzw_find(const uint32_t *slot, uint32_t key, uint32_t *h)
+{
+	uint32_t i = (key * 2654435761u) >> 19;
+	for (;;) {
+		uint32_t e = slot[i];
+		if (e == UINT32_MAX || e >> 12 == key) {
+			*h = i;
+			return e == UINT32_MAX ? -1 : (int)(e & 0xfff);
+		}
+		i = (i + 1) & (LZW_SLOTS - 1);
+	}
+}
+
+/*
+ * The strings that are runs of one colour (the pixel value rb), which most
+ * of a frame is, are followed without the table: chain[L] is the code of
+ * rb repeated L times, for L up to clen, as the table has them, so a run
+ * along the chain is skipped at once.  The codes are the same.
+ */
+static int lzw_write(GifFileType *g, const GifByteType *px, size_t n)
+{
+	enum { CLEAR = 256, END = 257, FIRST = 258, LAST = 4095 };
+	uint32_t *slot = nb_xmalloc(LZW_SLOTS * sizeof *slot); /* (prefix << 8 | pixel) << 12 | code */
+	memset(slot, 0xff, LZW_SLOTS * sizeof *slot);
+	unsigned chain[LAST + 2];
+	int rb = -1;
+	size_t clen = 0, L = 0; /* cur is rb repeated L times (0: it is not a run of rb) */
+	lzw_out o = {.g = g, .width = 9, .next = FIRST};
+	lzw_code(&o, CLEAR);
+	unsigned cur = n ? px[0] : 0;
+	if (n > 1 && px[1] == px[0]) {
+		rb = px[0];
+		chain[1] = cur;
+		clen = L = 1;
+	}
+	for (size_t k = 1; k < n;) {
+		unsigned p = px[k];
+		if (L && (int)p == rb && L < clen) { /* along the chain */
+			size_t m = 0;
+			while (L + m < clen && k + m < n && px[k + m] == p)
+				m++;
+			L += m;
+			k += m;
+			cur = chain[L];
+			continue;
+		}
+		uint32_t key = cur << 8 | p, h;
+		int code = lzw_find(slot, key, &h);
+		if (code >= 0) {
+			cur = (unsigned)code;
+			if (L && (int)p == rb) /* the chain, one longer */
+				chain[clen = ++L] = cur;
+			else
+				L = 0;
+			k++;
+			continue;
+		}
+		lzw_code(&o, cur);
+		if (o.next >= LAST) {
+			lzw_code(&o, CLEAR);
+			memset(slot, 0xff, LZW_SLOTS * sizeof *slot);
+			o.next = FIRST;
+			o.width = 9;
+			clen = rb >= 0 ? 1 : 0;
+		} else {
+			if (L && (int)p == rb && L == clen) /* rb repeated L + 1 times: a new code */
+				chain[++clen] = o.next;
+			slot[h] = key << 12 | o.next++;
+		}
+		cur = p;
+		k++;
+		/* a run starting here: follow its colour's chain */
+		if ((int)p != rb && k < n && px[k] == p) {
+			rb = (int)p;
+			chain[1] = p;
+			clen = 1;
+		}
+		L = (int)p == rb ? 1 : 0;
+	}
+	if (n)
+		lzw_code(&o, cur);
+	lzw_code(&o, END);
+	if (o.nbits > 0)
+		lzw_byte(&o, (unsigned)(o.bits & 0xff));
+	if (o.block[0] && EGifPutCodeNext(g, o.block) == GIF_ERROR)
+		o.err = 1;
+	if (EGifPutCodeNext(g, NULL) == GIF_ERROR)
+		o.err = 1;
+	free(slot);
+	return o.err ? -1 : 0;
+}
+
 int pl_gif_put(pl_gif *gif, const pl_gif_frame *q, int delay_cs)
 {
 	if (!q || q->x0 < 0 || q->y0 < 0 || q->x0 + q->w > gif->w || q->y0 + q->h > gif->h)
@@ -4718,9 +4857,8 @@ int pl_gif_put(pl_gif *gif, const pl_gif_frame *q, int delay_cs)
 	if (!map || EGifPutExtension(gif->g, GRAPHICS_EXT_FUNC_CODE, 4, ext) == GIF_ERROR ||
 	    EGifPutImageDesc(gif->g, q->x0, q->y0, q->w, q->h, false, map) == GIF_ERROR)
 		goto out;
-	for (int y = 0; y < q->h; y++)
-		if (EGifPutLine(gif->g, q->idx + (size_t)y * (size_t)q->w, q->w) == GIF_ERROR)
-			goto out;
+	if (lzw_write(gif->g, q->idx, (size_t)q->w * (size_t)q->h) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (map)

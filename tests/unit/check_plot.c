@@ -350,6 +350,101 @@ START_TEST(view3d_like_matplotlib)
 }
 END_TEST
 
+/* A frame of w x h pixels from pix(x, y, k) (RGB), as cairo holds it. */
+static cairo_surface_t *gif_frame(int w, int h, int k, uint32_t (*pix)(int, int, int))
+{
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+	cairo_surface_flush(s);
+	unsigned char *d = cairo_image_surface_get_data(s);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			((uint32_t *)(d + (size_t)y * (size_t)cairo_image_surface_get_stride(s)))[x] = pix(x, y, k);
+	cairo_surface_mark_dirty(s);
+	return s;
+}
+
+/* 200 colours on the quantiser's 5-bit grid, so that the palette holds them exactly */
+static uint32_t grid_colour(unsigned i)
+{
+	i %= 200;
+	return (i * 8 % 256) << 16 | (i / 32 * 40 % 256) << 8 | (i * 24 % 256);
+}
+
+/* frame 0: noise (the string table fills and is cleared again and again); 1: runs of every
+ * length up to rows and more, of changing colours; 2: one pixel changed */
+static uint32_t lzw_pixel(int x, int y, int k)
+{
+	if (k == 0) {
+		uint32_t v = (uint32_t)(x * 7919 + y * 104729) * 2654435761u;
+		return grid_colour(v >> 24);
+	}
+	int i = y * 300 + x;
+	if (k == 2 && x == 17 && y == 33)
+		return grid_colour(5);
+	if (y >= 150) /* one run of 15 000 pixels */
+		return grid_colour(3);
+	int run = 1, start = 0, c = 0;
+	while (start + run <= i) { /* runs of 1, 2, 3, ... pixels, colours in turn */
+		start += run++;
+		c++;
+	}
+	return grid_colour((unsigned)(c % 3 == 2 ? c / 3 : 7));
+}
+
+/* The frames read back: each pixel exactly its colour (the data's compression is nbrun's own,
+ * step for step giflib's; giflib decodes it). */
+START_TEST(gif_data_exact)
+{
+	char dir[] = "/tmp/nbrun-gif-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = nb_xasprintf("%s/l.gif", dir);
+	enum { W = 300, H = 200, N = 3 };
+	pl_gif *g = pl_gif_open(path, W, H);
+	ck_assert_ptr_nonnull(g);
+	cairo_surface_t *src[N];
+	for (int k = 0; k < N; k++) {
+		src[k] = gif_frame(W, H, k, lzw_pixel);
+		ck_assert_int_eq(pl_gif_add(g, src[k], 10), 0);
+	}
+	ck_assert_int_eq(pl_gif_close(g), 0);
+	int err;
+	GifFileType *r = DGifOpenFileName(path, &err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(DGifSlurp(r), GIF_OK);
+	ck_assert_int_eq(r->ImageCount, N);
+	GifColorType *shown = nb_xcalloc((size_t)W * H, sizeof *shown);
+	for (int k = 0; k < N; k++) {
+		const SavedImage *im = &r->SavedImages[k];
+		const GifImageDesc *d = &im->ImageDesc;
+		const ColorMapObject *map = d->ColorMap ? d->ColorMap : r->SColorMap;
+		GraphicsControlBlock gcb;
+		ck_assert_int_eq(DGifSavedExtensionToGCB(r, k, &gcb), GIF_OK);
+		for (int y = 0; y < d->Height; y++)
+			for (int x = 0; x < d->Width; x++) {
+				int c = im->RasterBits[y * d->Width + x];
+				if (c != gcb.TransparentColor)
+					shown[(size_t)(d->Top + y) * W + (size_t)(d->Left + x)] = map->Colors[c];
+			}
+		if (k == 2) /* the one pixel that changed */
+			ck_assert(d->Left == 17 && d->Top == 33 && d->Width == 1 && d->Height == 1);
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				uint32_t p = lzw_pixel(x, y, k);
+				GifColorType c = shown[(size_t)y * W + (size_t)x];
+				if (c.Red != (p >> 16 & 255) || c.Green != (p >> 8 & 255) || c.Blue != (p & 255))
+					ck_abort_msg("frame %d, pixel (%d, %d): %d %d %d, drawn %u %u %u", k, x, y, c.Red, c.Green,
+						     c.Blue, p >> 16 & 255, p >> 8 & 255, p & 255);
+			}
+		cairo_surface_destroy(src[k]);
+	}
+	free(shown);
+	DGifCloseFile(r, &err);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 START_TEST(animated_gif)
 {
 	char dir[] = "/tmp/nbrun-gif-XXXXXX";
@@ -858,6 +953,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, streamlines_like_matplotlib);
 	tcase_add_test(tc, view3d_like_matplotlib);
 	tcase_add_test(tc, animated_gif);
+	tcase_add_test(tc, gif_data_exact);
 	tcase_add_test(tc, levels_and_colormaps_like_matplotlib);
 	tcase_add_test(tc, legend_placement_like_matplotlib);
 	tcase_add_test(tc, image_limits_like_matplotlib);
