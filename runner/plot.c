@@ -4620,29 +4620,28 @@ pl_gif_frame *pl_gif_quantize(cairo_surface_t *img, cairo_surface_t *prev)
 	q->w = W;
 	q->h = H;
 	q->transparent = -1;
-	/* rows the same as the frame before's: most of them, found at memcmp's speed (bytes the
-	 * same, pixels the same; the unused fourth byte of a pixel may differ, so rows whose bytes
-	 * differ are compared pixel by pixel) */
-	unsigned char *same = NULL;
+	/* the pixels that changed, in order (y * W + x): rows the same as the frame before's, most
+	 * of them, are passed over at memcmp's speed (bytes the same, pixels the same; the unused
+	 * fourth byte of a pixel may differ, so rows whose bytes differ are compared pixel by pixel) */
+	uint32_t *chg = NULL;
+	size_t nchg = 0, capchg = 0;
 	if (pdata) {
-		same = nb_xcalloc((size_t)H, 1);
 		/* the box round the pixels that changed */
 		int x0 = W, y0 = H, x1 = -1, y1 = -1;
 		for (int y = 0; y < H; y++) {
-			const unsigned char *a = data + (size_t)y * (size_t)stride, *b = pdata + (size_t)y * (size_t)pstride;
-			if (!memcmp(a, b, (size_t)W * 4)) {
-				same[y] = 1;
+			const uint32_t *a = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+			const uint32_t *bp = (const uint32_t *)(pdata + (size_t)y * (size_t)pstride);
+			if (!memcmp(a, bp, (size_t)W * 4))
 				continue;
-			}
-			int lo = 0, hi = W - 1;
-			while (lo < W && PIX(data, stride, lo, y) == PIX(pdata, pstride, lo, y))
-				lo++;
-			if (lo == W) {
-				same[y] = 1;
+			size_t before = nchg;
+			for (int x = 0; x < W; x++)
+				if ((a[x] ^ bp[x]) & 0xffffff) {
+					NB_GROW(chg, capchg, nchg + 1);
+					chg[nchg++] = (uint32_t)y * (uint32_t)W + (uint32_t)x;
+				}
+			if (nchg == before)
 				continue;
-			}
-			while (PIX(data, stride, hi, y) == PIX(pdata, pstride, hi, y))
-				hi--;
+			int lo = (int)(chg[before] % (uint32_t)W), hi = (int)(chg[nchg - 1] % (uint32_t)W);
 			x0 = lo < x0 ? lo : x0;
 			x1 = hi > x1 ? hi : x1;
 			y0 = y < y0 ? y : y0;
@@ -4656,37 +4655,39 @@ pl_gif_frame *pl_gif_quantize(cairo_surface_t *img, cairo_surface_t *prev)
 		q->h = y1 - y0 + 1;
 		q->transparent = 255;
 	}
-	size_t n = (size_t)q->w * (size_t)q->h, m = 0;
-	GifByteType *r = nb_xmalloc(n ? n : 1), *g = nb_xmalloc(n ? n : 1), *b = nb_xmalloc(n ? n : 1);
-	GifByteType *ci = nb_xmalloc(n ? n : 1);
+	size_t n = (size_t)q->w * (size_t)q->h, m = pdata ? nchg : n;
+	GifByteType *r = nb_xmalloc(m ? m : 1), *g = nb_xmalloc(m ? m : 1), *b = nb_xmalloc(m ? m : 1);
+	GifByteType *ci = nb_xmalloc(m ? m : 1);
 	q->idx = nb_xmalloc(n ? n : 1);
-	for (int y = q->y0; y < q->y0 + q->h; y++) {
-		if (same && same[y])
-			continue;
-		for (int x = q->x0; x < q->x0 + q->w; x++) {
-			uint32_t p = PIX(data, stride, x, y);
-			if (pdata && p == PIX(pdata, pstride, x, y))
-				continue;
-			r[m] = (GifByteType)(p >> 16);
-			g[m] = (GifByteType)(p >> 8);
-			b[m] = (GifByteType)p;
-			m++;
+	if (pdata) {
+		for (size_t k = 0; k < nchg; k++) {
+			uint32_t p = PIX(data, stride, chg[k] % (uint32_t)W, chg[k] / (uint32_t)W);
+			r[k] = (GifByteType)(p >> 16);
+			g[k] = (GifByteType)(p >> 8);
+			b[k] = (GifByteType)p;
 		}
+	} else {
+		size_t k = 0;
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++, k++) {
+				uint32_t p = PIX(data, stride, x, y);
+				r[k] = (GifByteType)(p >> 16);
+				g[k] = (GifByteType)(p >> 8);
+				b[k] = (GifByteType)p;
+			}
 	}
 	int ok = m == 0 || quantize(r, g, b, m, pdata ? 255 : 256, ci, q->colors) == 0;
-	if (ok) {
-		size_t j = 0;
-		GifByteType *out = q->idx;
-		for (int y = q->y0; y < q->y0 + q->h; y++, out += q->w) {
-			if (same && same[y]) {
-				memset(out, 255, (size_t)q->w);
-				continue;
-			}
-			for (int x = q->x0, k = 0; x < q->x0 + q->w; x++, k++)
-				out[k] = pdata && PIX(data, stride, x, y) == PIX(pdata, pstride, x, y) ? 255 : ci[j++];
+	if (ok && pdata) {
+		/* the changed pixels in their colours, every other one transparent */
+		memset(q->idx, 255, n);
+		for (size_t k = 0; k < nchg; k++) {
+			size_t x = chg[k] % (uint32_t)W, y = chg[k] / (uint32_t)W;
+			q->idx[(y - (size_t)q->y0) * (size_t)q->w + (x - (size_t)q->x0)] = ci[k];
 		}
+	} else if (ok) {
+		memcpy(q->idx, ci, n);
 	}
-	free(same);
+	free(chg);
 	free(r);
 	free(g);
 	free(b);
