@@ -4597,6 +4597,14 @@ static int quantize(GifByteType *r, GifByteType *g, GifByteType *b, size_t n, in
 /* the RGB of pixel (x, y) of an RGB24 image's data */
 #define PIX(data, stride, x, y) (((const uint32_t *)((data) + (size_t)(y) * (size_t)(stride)))[x] & 0xffffff)
 
+/* a pixel's channels, apart, as giflib's quantiser takes them */
+static inline void split_rgb(uint32_t p, GifByteType *r, GifByteType *g, GifByteType *b)
+{
+	*r = (GifByteType)(p >> 16);
+	*g = (GifByteType)(p >> 8);
+	*b = (GifByteType)p;
+}
+
 /*
  * A frame's GIF data.  The first frame is the whole image in 256 colours.
  * Each later frame codes only the pixels that differ from the frame before:
@@ -4659,23 +4667,14 @@ pl_gif_frame *pl_gif_quantize(cairo_surface_t *img, cairo_surface_t *prev)
 	GifByteType *r = nb_xmalloc(m ? m : 1), *g = nb_xmalloc(m ? m : 1), *b = nb_xmalloc(m ? m : 1);
 	GifByteType *ci = nb_xmalloc(m ? m : 1);
 	q->idx = nb_xmalloc(n ? n : 1);
-	if (pdata) {
-		for (size_t k = 0; k < nchg; k++) {
-			uint32_t p = PIX(data, stride, chg[k] % (uint32_t)W, chg[k] / (uint32_t)W);
-			r[k] = (GifByteType)(p >> 16);
-			g[k] = (GifByteType)(p >> 8);
-			b[k] = (GifByteType)p;
-		}
-	} else {
-		size_t k = 0;
-		for (int y = 0; y < H; y++)
-			for (int x = 0; x < W; x++, k++) {
-				uint32_t p = PIX(data, stride, x, y);
-				r[k] = (GifByteType)(p >> 16);
-				g[k] = (GifByteType)(p >> 8);
-				b[k] = (GifByteType)p;
-			}
-	}
+	/* the pixels to quantise: the changed ones, or every one of the first frame in turn */
+	if (pdata)
+		for (size_t k = 0; k < nchg; k++)
+			split_rgb(PIX(data, stride, chg[k] % (uint32_t)W, chg[k] / (uint32_t)W), r + k, g + k, b + k);
+	else
+		for (size_t k = 0, y = 0; y < (size_t)H; y++)
+			for (size_t x = 0; x < (size_t)W; x++, k++)
+				split_rgb(PIX(data, stride, x, y), r + k, g + k, b + k);
 	int ok = m == 0 || quantize(r, g, b, m, pdata ? 255 : 256, ci, q->colors) == 0;
 	if (ok && pdata) {
 		/* the changed pixels in their colours, every other one transparent */

@@ -350,6 +350,22 @@ START_TEST(view3d_like_matplotlib)
 }
 END_TEST
 
+/* Frame k of a GIF read back, shown over the ones before in shown (the screen, w pixels wide):
+ * its pixels but the transparent ones. */
+static void gif_show(const GifFileType *r, int k, int transparent, GifColorType *shown, int w)
+{
+	const SavedImage *im = &r->SavedImages[k];
+	const GifImageDesc *d = &im->ImageDesc;
+	const ColorMapObject *map = d->ColorMap ? d->ColorMap : r->SColorMap;
+	ck_assert_ptr_nonnull(map);
+	for (int y = 0; y < d->Height; y++)
+		for (int x = 0; x < d->Width; x++) {
+			int c = im->RasterBits[y * d->Width + x];
+			if (c != transparent)
+				shown[(size_t)(d->Top + y) * (size_t)w + (size_t)(d->Left + x)] = map->Colors[c];
+		}
+}
+
 /* A frame of w x h pixels from pix(x, y, k) (RGB), as cairo holds it. */
 static cairo_surface_t *gif_frame(int w, int h, int k, uint32_t (*pix)(int, int, int))
 {
@@ -414,17 +430,10 @@ START_TEST(gif_data_exact)
 	ck_assert_int_eq(r->ImageCount, N);
 	GifColorType *shown = nb_xcalloc((size_t)W * H, sizeof *shown);
 	for (int k = 0; k < N; k++) {
-		const SavedImage *im = &r->SavedImages[k];
-		const GifImageDesc *d = &im->ImageDesc;
-		const ColorMapObject *map = d->ColorMap ? d->ColorMap : r->SColorMap;
+		const GifImageDesc *d = &r->SavedImages[k].ImageDesc;
 		GraphicsControlBlock gcb;
 		ck_assert_int_eq(DGifSavedExtensionToGCB(r, k, &gcb), GIF_OK);
-		for (int y = 0; y < d->Height; y++)
-			for (int x = 0; x < d->Width; x++) {
-				int c = im->RasterBits[y * d->Width + x];
-				if (c != gcb.TransparentColor)
-					shown[(size_t)(d->Top + y) * W + (size_t)(d->Left + x)] = map->Colors[c];
-			}
+		gif_show(r, k, gcb.TransparentColor, shown, W);
 		if (k == 2) /* the one pixel that changed */
 			ck_assert(d->Left == 17 && d->Top == 33 && d->Width == 1 && d->Height == 1);
 		for (int y = 0; y < H; y++)
@@ -498,20 +507,13 @@ START_TEST(animated_gif)
 		ck_assert_int_eq(gcb.TransparentColor, k == 0 ? NO_TRANSPARENT_COLOR : 255);
 		const SavedImage *im = &r->SavedImages[k];
 		const GifImageDesc *d = &im->ImageDesc;
-		const ColorMapObject *map = d->ColorMap ? d->ColorMap : r->SColorMap;
-		ck_assert_ptr_nonnull(map);
 		if (k == 0)
 			ck_assert(d->Left == 0 && d->Top == 0 && d->Width == w && d->Height == h);
 		else if (k < 3) /* the line moved: a box inside the axes */
 			ck_assert(d->Width < w && d->Height < h && d->Width > 10 && d->Height > 10);
 		else /* nothing moved: one transparent pixel */
 			ck_assert(d->Width == 1 && d->Height == 1 && im->RasterBits[0] == 255);
-		for (int y = 0; y < d->Height; y++)
-			for (int x = 0; x < d->Width; x++) {
-				int c = im->RasterBits[y * d->Width + x];
-				if (c != gcb.TransparentColor)
-					shown[(size_t)(d->Top + y) * (size_t)w + (size_t)(d->Left + x)] = map->Colors[c];
-			}
+		gif_show(r, k, gcb.TransparentColor, shown, w);
 		const unsigned char *data = cairo_image_surface_get_data(src[k]);
 		int stride = cairo_image_surface_get_stride(src[k]), worst = 0;
 		for (int y = 0; y < h; y++)
