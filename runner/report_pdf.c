@@ -157,7 +157,8 @@ typedef struct doc {
 	int collect;               /* the first pass: only read the headings from the markdown */
 	HyphenDict *hyph;          /* English hyphenation patterns (libhyphen), or NULL */
 	int in_code_span;
-	PangoLayout **code_cache;  /* kernel cells' source, output and error layouts, kept between passes */
+	struct mono **code_cache;  /* kernel cells' source, output and error blocks, kept between passes */
+	struct mono_font *mono;    /* the code blocks' font for printable ASCII (mono_font), once looked up */
 	kept_layout *kept;         /* paragraphs' layouts from the measuring pass */
 	size_t nkept, capkept;
 	size_t nlaid;              /* paragraphs laid out in this pass */
@@ -598,45 +599,261 @@ static void text_para(doc *D, const char *text, const char *family, double size,
  * A monospace block's layout at the current indent; with a cache slot, made
  * once and kept for the later passes (the text and the width are the same).
  */
-static PangoLayout *mono_layout(doc *D, const char *text, size_t len, PangoLayout **slot)
+/*
+ * Code blocks: the cells' source and printed output, in DejaVu Sans Mono,
+ * broken between characters where a line is wider than the text.  Pango
+ * lays a block out as it does prose (itemising, shaping each run with
+ * HarfBuzz, finding line breaks), which took 5-10 ms of a report in the
+ * shipped notebooks though a code block is mostly printable ASCII in a
+ * monospaced face with neither kerning nor ligatures.  So pango lays out
+ * the 95 printable ASCII characters once (mono_font), and a block made of
+ * them alone whose lines all fit the width is placed from that: each
+ * character the glyph and advance pango gave it, each line the height and
+ * baseline pango gives a line, drawn as pango's cairo renderer draws a run
+ * (cairo_show_text_glyphs, one cluster a character, so the PDF's text stays
+ * searchable).  Anything else, a tab, a character past ASCII, a line to
+ * break, goes through pango as before.  Either way the lines are the same.
+ */
+#define MONO_FIRST 32
+#define MONO_COUNT 95 /* ' ' to '~' */
+
+typedef struct mono_font {
+	int usable;                            /* 0: every block goes through pango */
+	cairo_scaled_font_t *font;
+	unsigned long glyph[MONO_COUNT];
+	int adv;                               /* every character's advance, pango units */
+	int height, ascent;                    /* a line's, pango units */
+} mono_font;
+
+/* A code block laid out: by pango (l), or by mono_font (l NULL: line k is text[span[k].from,
+ * span[k].to)). */
+typedef struct mono_span {
+	size_t from, to;
+	int wrapped; /* broken for the width: a space at its end is not drawn, as pango does */
+} mono_span;
+
+typedef struct mono {
+	PangoLayout *l;
+	char *text;
+	mono_span *span;
+	lines L;
+} mono;
+
+/* A code block's width for its lines, pango units. */
+static int mono_width(const doc *D)
 {
-	if (slot && *slot)
-		return g_object_ref(*slot);
 	double pad = 0.45 * D->fs, w = D->width - indent_of(D);
+	return (int)((w - 2 * pad) * PANGO_SCALE);
+}
+
+/* A code block laid out by pango: broken between any two characters, without the hyphen pango
+ * would add between two letters (in code it would read as a minus). */
+static PangoLayout *mono_pango(doc *D, const char *text, size_t len)
+{
 	PangoLayout *l = new_layout(D, MONO, 0.82 * D->fs, 0, 0);
-	pango_layout_set_width(l, (int)((w - 2 * pad) * PANGO_SCALE));
+	pango_layout_set_width(l, mono_width(D));
 	pango_layout_set_wrap(l, PANGO_WRAP_CHAR);
+	PangoAttrList *al = pango_attr_list_new();
+	pango_attr_list_insert(al, pango_attr_insert_hyphens_new(FALSE));
+	pango_layout_set_attributes(l, al);
+	pango_attr_list_unref(al);
 	pango_layout_set_text(l, text, (int)len);
-	if (slot)
-		*slot = g_object_ref(l);
 	return l;
 }
 
-static double code_height(doc *D, const char *text, size_t len, int max_lines, PangoLayout **slot)
+/* The printable ASCII characters as pango lays them out in the code blocks' font, on three
+ * lines (the middle one empty): usable if each is one glyph of the same advance, unshaped by
+ * its neighbours, and the lines stack at one height. */
+static void mono_font_init(doc *D, mono_font *m)
+{
+	char row[MONO_COUNT], text[2 * MONO_COUNT + 2];
+	for (int i = 0; i < MONO_COUNT; i++)
+		row[i] = (char)(MONO_FIRST + i);
+	memcpy(text, row, MONO_COUNT);
+	text[MONO_COUNT] = text[MONO_COUNT + 1] = '\n';
+	for (int i = 0; i < MONO_COUNT; i++) /* the second time reversed: other neighbours */
+		text[MONO_COUNT + 2 + i] = row[MONO_COUNT - 1 - i];
+	PangoLayout *l = mono_pango(D, "", 0);
+	pango_layout_set_width(l, -1);
+	pango_layout_set_text(l, text, (int)sizeof text);
+	pl_layout_settle(l);
+	memset(m, 0, sizeof *m);
+	int ok = pango_layout_get_line_count(l) == 3;
+	PangoLayoutIter *it = pango_layout_get_iter(l);
+	for (int k = 0; ok && k < 3; k++) {
+		if (k > 0 && !pango_layout_iter_next_line(it)) {
+			ok = 0;
+			break;
+		}
+		int y0, y1, base = pango_layout_iter_get_baseline(it);
+		pango_layout_iter_get_line_yrange(it, &y0, &y1);
+		if (k == 0) {
+			m->height = y1 - y0;
+			m->ascent = base - y0;
+		}
+		ok = y0 == k * m->height && y1 - y0 == m->height && base - y0 == m->ascent;
+		PangoLayoutLine *line = pango_layout_iter_get_line_readonly(it);
+		if (!ok || k == 1)
+			continue;
+		ok = line->runs && !line->runs->next;
+		PangoGlyphItem *run = ok ? line->runs->data : NULL;
+		ok = ok && run->glyphs->num_glyphs == MONO_COUNT && !(run->item->analysis.level & 1);
+		for (int i = 0; ok && i < MONO_COUNT; i++) {
+			PangoGlyphInfo *g = &run->glyphs->glyphs[i];
+			int at = run->glyphs->log_clusters[i], c = (unsigned char)text[run->item->offset + at] - MONO_FIRST;
+			ok = at == i && !(g->glyph & PANGO_GLYPH_UNKNOWN_FLAG) && g->glyph != PANGO_GLYPH_EMPTY &&
+			     g->geometry.x_offset == 0 && g->geometry.y_offset == 0 && g->geometry.width > 0 &&
+			     (m->adv == 0 || g->geometry.width == m->adv) && (k == 0 || m->glyph[c] == g->glyph);
+			m->adv = g->geometry.width;
+			m->glyph[c] = g->glyph;
+		}
+		if (ok && k == 0) {
+			cairo_scaled_font_t *sf = pango_cairo_font_get_scaled_font(PANGO_CAIRO_FONT(run->item->analysis.font));
+			ok = sf != NULL;
+			m->font = sf ? cairo_scaled_font_reference(sf) : NULL;
+		}
+	}
+	pango_layout_iter_free(it);
+	g_object_unref(l);
+	m->usable = ok;
+}
+
+static void mono_font_free(mono_font *m)
+{
+	if (m && m->font)
+		cairo_scaled_font_destroy(m->font);
+	free(m);
+}
+
+/*
+ * The lines of text (len bytes) laid out by mono_font, if it can: each line
+ * as long as fits the width, and a space where a line is full hangs past
+ * it, as pango breaks (checked against pango on random lines of ASCII).
+ */
+static int mono_lines(doc *D, mono *b, const char *text, size_t len)
+{
+	if (!D->mono) {
+		D->mono = nb_xcalloc(1, sizeof *D->mono);
+		mono_font_init(D, D->mono);
+	}
+	const mono_font *m = D->mono;
+	if (!m->usable)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != '\n' && ((unsigned char)text[i] < MONO_FIRST || (unsigned char)text[i] >= MONO_FIRST + MONO_COUNT))
+			return 0; /* not printable ASCII: pango's work */
+	long fit = mono_width(D) / m->adv; /* characters a line holds */
+	if (fit < 1)
+		fit = 1;
+	size_t n = 0, cap = 0, at = 0;
+	for (;;) {
+		size_t end = at;
+		while (end < len && text[end] != '\n' && (long)(end - at) < fit)
+			end++;
+		if (end < len && text[end] == ' ')
+			end++; /* a full line: its next space hangs */
+		NB_GROW(b->span, cap, n + 1);
+		b->span[n++] = (mono_span){at, end, end < len && text[end] != '\n'};
+		if (end == len)
+			break;
+		at = text[end] == '\n' ? end + 1 : end;
+	}
+	b->text = nb_xstrndup(text, len);
+	b->L.n = (int)n;
+	b->L.line = nb_xcalloc(n, sizeof *b->L.line);
+	b->L.top = nb_xcalloc(n, sizeof *b->L.top);
+	b->L.bot = nb_xcalloc(n, sizeof *b->L.bot);
+	b->L.base = nb_xcalloc(n, sizeof *b->L.base);
+	for (size_t k = 0; k < n; k++) {
+		b->L.top[k] = (double)k * m->height / PANGO_SCALE;
+		b->L.bot[k] = (double)(k + 1) * m->height / PANGO_SCALE;
+		b->L.base[k] = ((double)k * m->height + m->ascent) / PANGO_SCALE;
+	}
+	return 1;
+}
+
+/* A code block of text laid out (kept in *slot, when given, for the next pass). */
+static mono *mono_block(doc *D, const char *text, size_t len, mono **slot)
+{
+	if (slot && *slot)
+		return *slot;
+	mono *b = nb_xcalloc(1, sizeof *b);
+	if (!mono_lines(D, b, text, len)) {
+		b->l = mono_pango(D, text, len);
+		b->L = get_lines(b->l);
+	}
+	if (slot)
+		*slot = b;
+	return b;
+}
+
+static void mono_free(mono *b)
+{
+	if (!b)
+		return;
+	if (b->l)
+		g_object_unref(b->l);
+	free(b->text);
+	free(b->span);
+	free_lines(&b->L);
+	free(b);
+}
+
+/* A block's line k with its left end at the current point, on the baseline. */
+static void mono_show(doc *D, const mono *b, int k)
+{
+	cairo_t *cr = D->cr;
+	if (b->l) {
+		pango_cairo_show_layout_line(cr, b->L.line[k]);
+		return;
+	}
+	const mono_font *m = D->mono;
+	int n = (int)(b->span[k].to - b->span[k].from);
+	if (n == 0)
+		return;
+	const char *s = b->text + b->span[k].from;
+	double x, y;
+	cairo_get_current_point(cr, &x, &y);
+	cairo_glyph_t *g = nb_xmalloc((size_t)n * sizeof *g);
+	cairo_text_cluster_t *cl = nb_xmalloc((size_t)n * sizeof *cl);
+	int ng = 0;
+	for (int i = 0; i < n; i++) {
+		cl[i].num_bytes = 1;
+		cl[i].num_glyphs = !(i == n - 1 && s[i] == ' ' && b->span[k].wrapped);
+		if (cl[i].num_glyphs)
+			g[ng++] = (cairo_glyph_t){m->glyph[(unsigned char)s[i] - MONO_FIRST], x + (double)(i * m->adv) / PANGO_SCALE, y};
+	}
+	cairo_set_scaled_font(cr, m->font);
+	cairo_show_text_glyphs(cr, s, n, g, ng, cl, n, 0);
+	free(g);
+	free(cl);
+}
+
+static double code_height(doc *D, const char *text, size_t len, int max_lines, mono **slot)
 {
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		len--;
 	if (!len)
 		return 0;
 	double pad = 0.45 * D->fs;
-	PangoLayout *l = mono_layout(D, text, len, slot);
-	lines L = get_lines(l);
-	int n = L.n < max_lines ? L.n : max_lines;
-	double h = n ? L.bot[n - 1] - L.top[0] + 2 * pad : 0;
-	free_lines(&L);
-	g_object_unref(l);
+	mono *b = mono_block(D, text, len, slot);
+	const lines *L = &b->L;
+	int n = L->n < max_lines ? L->n : max_lines;
+	double h = n ? L->bot[n - 1] - L->top[0] + 2 * pad : 0;
+	if (!slot)
+		mono_free(b);
 	return h;
 }
 
-static void code_block(doc *D, const char *text, size_t len, int kind, PangoLayout **slot)
+static void code_block(doc *D, const char *text, size_t len, int kind, mono **slot)
 {
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		len--;
 	if (!len || D->collect)
 		return;
 	double ind = indent_of(D), pad = 0.45 * D->fs, w = D->width - ind;
-	PangoLayout *l = mono_layout(D, text, len, slot);
-	lines L = get_lines(l);
+	mono *b = mono_block(D, text, len, slot);
+	const lines L = b->L;
 	want_space(D, 0.5 * D->fs);
 	open_block(D);
 	int i = 0;
@@ -679,7 +896,7 @@ static void code_block(doc *D, const char *text, size_t len, int kind, PangoLayo
 				cairo_set_source_rgb(cr, INK.r, INK.g, INK.b);
 			for (int k = i; k < i + n; k++) {
 				cairo_move_to(cr, x + pad, y0 + L.base[k]);
-				pango_cairo_show_layout_line(cr, L.line[k]);
+				mono_show(D, b, k);
 			}
 			quote_bars(D, D->y, D->y + h);
 		}
@@ -689,8 +906,8 @@ static void code_block(doc *D, const char *text, size_t len, int kind, PangoLayo
 		if (i < L.n)
 			new_page(D);
 	}
-	free_lines(&L);
-	g_object_unref(l);
+	if (!slot)
+		mono_free(b);
 	want_space(D, 0.5 * D->fs);
 }
 
@@ -1587,7 +1804,7 @@ static void contents_block(doc *D)
 
 static void kernel_cell(doc *D, size_t i, const nb_cell *c, const nb_cellres *res)
 {
-	PangoLayout **slot = D->code_cache + 3 * i;
+	mono **slot = D->code_cache + 3 * i;
 	if (!c->hide) {
 		nb_buf src = NB_BUF_INIT;
 		nb_cell_source(c, &src);
@@ -1852,9 +2069,9 @@ int nb_report_pdf(nb_run *r, const char *path, nb_err *e)
 	free_heads(D.heads, D.nheads);
 	free_heads((heading *)D.known, D.nknown);
 	for (size_t i = 0; i < 3 * nb->ncells; i++)
-		if (D.code_cache[i])
-			g_object_unref(D.code_cache[i]);
+		mono_free(D.code_cache[i]);
 	free(D.code_cache);
+	mono_font_free(D.mono);
 	for (size_t i = 0; i < D.nkept; i++)
 		kept_free(&D.kept[i]);
 	free(D.kept);

@@ -259,6 +259,29 @@ if command -v pdftotext > /dev/null; then
 	"$NBRUN" -q -o "$TMP/mh" "$TMP/mathhead.yaml" 2>/dev/null
 	check "report.pdf: a heading of math alone is in the contents" \
 		sh -c "pdftotext -layout '$TMP/mh/mathhead/report.pdf' - | grep -q '^ *ϕ₀  *1\$'"
+	# code blocks: a line too long for the text is broken between two characters with no hyphen
+	# added (in code it would read as a minus): a line of letters breaks at the column a line of
+	# digits does, and keeps its characters.  The same block, once through nbrun's own layout
+	# of printable ASCII and once through pango (a last line with a character past ASCII sends
+	# it there), puts every word of the lines they share at the same place.
+	letters="abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij"
+	digits="0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+	mkdir -p "$TMP/codeA" "$TMP/codeB"
+	printf 'nbrun: 1\ncells:\n  - md: |\n      ```\n      %s\n      %s\n      short line\n         indented   with  spaces   ' \
+		"$letters" "$digits$digits" > "$TMP/codeA/code.yaml"
+	cp "$TMP/codeA/code.yaml" "$TMP/codeB/code.yaml"
+	printf '\n      ```\n' >> "$TMP/codeA/code.yaml"
+	printf '\n      é\n      ```\n' >> "$TMP/codeB/code.yaml"
+	"$NBRUN" -q -o "$TMP/codeA" "$TMP/codeA/code.yaml" 2>/dev/null
+	"$NBRUN" -q -o "$TMP/codeB" "$TMP/codeB/code.yaml" 2>/dev/null
+	pdftotext "$TMP/codeA/code/report.pdf" "$TMP/codeA.txt"
+	check "report.pdf: a code line of letters broken for the width as one of digits, and whole" \
+		sh -c "[ \$(sed -n 2p '$TMP/codeA.txt' | wc -c) = \$(sed -n 4p '$TMP/codeA.txt' | wc -c) ] &&
+		       [ \"\$(sed -n 2,3p '$TMP/codeA.txt' | tr -d '\n')\" = '$letters' ]"
+	pdftotext -bbox "$TMP/codeA/code/report.pdf" - | grep '<word' > "$TMP/codeA.words"
+	pdftotext -bbox "$TMP/codeB/code/report.pdf" - | grep '<word' | grep -v '>é<' > "$TMP/codeB.words"
+	check "report.pdf: a code block laid out by nbrun and by pango alike" \
+		sh -c "[ \$(wc -l < '$TMP/codeA.words') -ge 10 ] && cmp -s '$TMP/codeA.words' '$TMP/codeB.words'"
 	# a failed check is shown in place, and the report says where the run stopped
 	pdftotext "$TMP/out-e2e-0002-failed-check/0002-failed-check/report.pdf" "$TMP/failed.txt" 2>/dev/null
 	check "report.pdf of a failed run shows the error" grep -q "Error in cell" "$TMP/failed.txt"
