@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -778,4 +779,59 @@ int nb_fmt_spec(const nb_value *v, const char *s, nb_buf *b, nb_err *e)
 		return format_int(nb_boolp(v)[0], &sp, b, e);
 	}
 	return 0;
+}
+
+/*
+ * printf's "%.*f" in the C locale, exactly, for the numbers cairo writes
+ * into PDF files: x = m 2^e (m an integer below 2^53) times 10^prec is
+ * rounded to an integer, half to even on the exact value as glibc does,
+ * in 128-bit arithmetic (m 10^18 < 2^113), then printed as digits with a
+ * point prec from the end.
+ */
+int nb_fixed(char *buf, size_t size, double x, int prec)
+{
+	if (!isfinite(x) || prec < 0 || prec > 18 || !(fabs(x) < 1e15))
+		return -1;
+	int e2;
+	double fr = frexp(fabs(x), &e2); /* |x| = fr 2^e2, 0.5 <= fr < 1 (fr = 0 for zero) */
+	uint64_t m = (uint64_t)ldexp(fr, 53);
+	int s = 53 - e2; /* |x| = m / 2^s exactly; s > 0, as |x| < 2^50 */
+	unsigned __int128 p10 = 1;
+	for (int i = 0; i < prec; i++)
+		p10 *= 10;
+	unsigned __int128 q = 0, v = (unsigned __int128)m * p10;
+	if (s < 128) {
+		q = v >> s;
+		unsigned __int128 rem = v - (q << s), half = (unsigned __int128)1 << (s - 1);
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+	} /* else below a half in the last place: 0 */
+	char digits[48];
+	int nd = 0;
+	while (q >> 64) { /* 128-bit division is slow: only for the digits above 64 bits */
+		digits[nd++] = (char)('0' + (int)(q % 10));
+		q /= 10;
+	}
+	uint64_t q64 = (uint64_t)q;
+	do {
+		digits[nd++] = (char)('0' + (int)(q64 % 10));
+		q64 /= 10;
+	} while (q64);
+	while (nd <= prec) /* at least one digit before the point */
+		digits[nd++] = '0';
+	char out[64];
+	int n = 0;
+	if (signbit(x))
+		out[n++] = '-';
+	for (int i = nd - 1; i >= 0; i--) {
+		out[n++] = digits[i];
+		if (i == prec && prec > 0)
+			out[n++] = '.';
+	}
+	if (size) {
+		size_t k = (size_t)n < size - 1 ? (size_t)n : size - 1;
+		memcpy(buf, out, k);
+		buf[k] = '\0';
+	}
+	return n;
 }

@@ -28,4 +28,12 @@ int nb_fmt_spec(const nb_value *v, const char *spec, nb_buf *b, nb_err *e);
  */
 int nb_shortest_digits(double x, char *digits, int *ndigits);
 
+/*
+ * snprintf(buf, size, "%.*f", prec, x) in the C locale, byte for byte, for
+ * finite |x| < 1e15 and prec <= 18 (-1 otherwise, buf untouched): the
+ * length the number has, written truncated to size as snprintf does.
+ * About ten times quicker than glibc's exact multi-precision printing.
+ */
+int nb_fixed(char *buf, size_t size, double x, int prec);
+
 #endif

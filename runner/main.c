@@ -5,7 +5,9 @@
  * error, an invalid notebook, or an unusable output folder.  With several
  * notebooks the largest code wins, and every notebook is still attempted.
  */
+#include <locale.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fmt.h"
 #include "kernel.h"
 #include "notebook.h"
 #include "run.h"
@@ -110,6 +113,85 @@ int deflateInit_(z_streamp strm, int level, const char *version, int stream_size
 }
 
 /*
+ * cairo writes every number of a PDF file (coordinates, colours, glyph
+ * positions: tens of thousands a figure) with snprintf's "%f", "%.3f" or
+ * "%.18f", and glibc prints a double through its exact multi-precision
+ * routine, which took a tenth of a whole run's CPU time (intro_gradients).
+ * snprintf and its fortified form __snprintf_chk, as cairo and nbrun call
+ * them, resolve to these definitions, the executable coming first in the
+ * dynamic linker's symbol lookup: a format that is one "%f", "%.Nf" or
+ * "%.*f" of a number nb_fixed takes is printed by it, byte for byte what
+ * glibc prints (check_fmt compares the two on 800 000 numbers, halfway
+ * cases included); every other call goes to glibc's vsnprintf.
+ */
+extern int __vsnprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, va_list ap);
+int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...);
+
+/* The numeric locale is C's (nbrun never calls setlocale, nor do its libraries): set in main,
+ * before any thread starts. */
+static int c_locale;
+
+/* The precision of a format that prints one double in fixed notation, or -1. */
+static int fixed_precision(const char *fmt, int *star)
+{
+	*star = 0;
+	if (fmt[0] != '%')
+		return -1;
+	if (fmt[1] == 'f' && !fmt[2])
+		return 6;
+	if (fmt[1] != '.')
+		return -1;
+	if (fmt[2] == '*' && fmt[3] == 'f' && !fmt[4]) {
+		*star = 1;
+		return 0;
+	}
+	int prec = 0, i = 2;
+	for (; fmt[i] >= '0' && fmt[i] <= '9' && i < 4; i++)
+		prec = 10 * prec + (fmt[i] - '0');
+	return i > 2 && fmt[i] == 'f' && !fmt[i + 1] ? prec : -1;
+}
+
+/* s, n as snprintf's, the format's arguments in *ap (read from a copy): the length, or -1 if
+ * left to glibc. */
+static int fixed_print(char *s, size_t n, const char *fmt, va_list *ap)
+{
+	int star, prec = fixed_precision(fmt, &star);
+	if (prec < 0)
+		return -1;
+	if (!c_locale)
+		return -1;
+	va_list aq;
+	va_copy(aq, *ap);
+	if (star)
+		prec = va_arg(aq, int);
+	double x = va_arg(aq, double);
+	va_end(aq);
+	return nb_fixed(s, n, x, prec);
+}
+
+int snprintf(char *s, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int len = fixed_print(s, n, fmt, &ap);
+	if (len < 0)
+		len = vsnprintf(s, n, fmt, ap);
+	va_end(ap);
+	return len;
+}
+
+int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int len = maxlen <= slen ? fixed_print(s, maxlen, fmt, &ap) : -1;
+	if (len < 0)
+		len = __vsnprintf_chk(s, maxlen, flag, slen, fmt, ap);
+	va_end(ap);
+	return len;
+}
+
+/*
  * Figures allocate and free pixel buffers and arrays of a few MiB, one after
  * another, and the time of a run went largely into faulting their pages in,
  * 4 KiB at a time.  So the heap is set up for them: blocks up to 64 MiB come
@@ -146,6 +228,7 @@ static void heap_setup(void)
 int main(int argc, char **argv)
 {
 	heap_setup();
+	c_locale = !strcmp(localeconv()->decimal_point, ".");
 	nb_runopts opts = {0};
 	opts.outdir = "output";
 	nb_override *ov = nb_xcalloc((size_t)argc, sizeof *ov);

@@ -59,6 +59,65 @@ START_TEST(python_fixtures)
 }
 END_TEST
 
+/* nb_fixed against glibc's printf, which prints the exact binary value rounded half to even:
+ * random numbers of every size it takes, numbers exactly halfway between two outputs, their
+ * neighbours, negative zero, and the truncation and refusals. */
+static void fixed_agrees(double x, int prec, int *n, int *bad)
+{
+	char want[128], got[128];
+	int wn = snprintf(want, sizeof want, "%.*f", prec, x);
+	int gn = nb_fixed(got, sizeof got, x, prec);
+	(*n)++;
+	if (gn != wn || strcmp(got, want)) {
+		if (*bad < 10)
+			fprintf(stderr, "%%.%df of %a: nb_fixed '%s' (%d), printf '%s' (%d)\n", prec, x, got, gn, want, wn);
+		(*bad)++;
+	}
+}
+
+START_TEST(fixed_as_printf)
+{
+	int n = 0, bad = 0;
+	uint64_t r = 0x9e3779b97f4a7c15u;
+	for (int i = 0; i < 400000; i++) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		double mant = (double)(r >> 11) / 9007199254740992.0; /* [0, 1) */
+		int ex = (int)(r % 60) - 45;                           /* 1e-45 .. 1e14 */
+		double x = mant * pow(10, ex) * ((r >> 7) & 1 ? -1 : 1);
+		fixed_agrees(x, (int)((r >> 20) % 19), &n, &bad);
+	}
+	/* halfway cases: k + 1/2 in the last place, exact in binary (k / 2^j), and their neighbours */
+	for (int prec = 0; prec <= 6; prec++)
+		for (int k = 0; k < 2000; k++)
+			for (int j = 1; j <= 6; j++) {
+				double x = ldexp(k, -j) * pow(10, -prec);
+				double y = (2 * k + 1) / 2.0 / pow(10, prec); /* the halfway point, as near as binary gets */
+				fixed_agrees(x, prec, &n, &bad);
+				fixed_agrees(y, prec, &n, &bad);
+				fixed_agrees(nextafter(y, 0), prec, &n, &bad);
+				fixed_agrees(nextafter(y, 1e300), prec, &n, &bad);
+				fixed_agrees(-y, prec, &n, &bad);
+			}
+	double specials[] = {0.0, -0.0, 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, 1e-300, -1e-300, 4.9e-324, 999999.9999995,
+			     0.1, 0.7, 123456789012345.6, -99999999999999.99};
+	for (size_t i = 0; i < sizeof specials / sizeof *specials; i++)
+		for (int prec = 0; prec <= 18; prec++)
+			fixed_agrees(specials[i], prec, &n, &bad);
+	ck_assert_msg(bad == 0, "%d of %d numbers printed unlike printf", bad, n);
+	/* truncated to the buffer as snprintf does, the full length returned */
+	char small[5];
+	ck_assert_int_eq(nb_fixed(small, sizeof small, -3.14159, 4), 7);
+	ck_assert_str_eq(small, "-3.1");
+	ck_assert_int_eq(nb_fixed(NULL, 0, 2.5, 1), 3);
+	/* what it leaves to printf */
+	ck_assert_int_eq(nb_fixed(small, sizeof small, INFINITY, 2), -1);
+	ck_assert_int_eq(nb_fixed(small, sizeof small, NAN, 2), -1);
+	ck_assert_int_eq(nb_fixed(small, sizeof small, 1e15, 2), -1);
+	ck_assert_int_eq(nb_fixed(small, sizeof small, 1.0, 19), -1);
+	ck_assert_int_eq(nb_fixed(small, sizeof small, 1.0, -1), -1);
+}
+END_TEST
+
 START_TEST(spec_errors)
 {
 	nb_err e = NB_ERR_INIT;
@@ -96,6 +155,7 @@ static Suite *fmt_suite(void)
 	TCase *tc = tcase_create("python");
 	tcase_add_test(tc, python_fixtures);
 	tcase_add_test(tc, spec_errors);
+	tcase_add_test(tc, fixed_as_printf);
 	suite_add_tcase(s, tc);
 	return s;
 }
