@@ -728,7 +728,7 @@ static int write_via_tmp(const char *path, int (*save)(const char *tmp, void *ar
 {
 	char *tmp = nb_xasprintf("%s.tmp%ld", path, (long)getpid());
 	int rc = save(tmp, arg);
-	if (rc == 0 && rename(tmp, path) != 0)
+	if (rc == 0 && nb_rename_over(tmp, path) != 0)
 		rc = -1;
 	int e = errno;
 	if (rc < 0)
@@ -876,7 +876,7 @@ static void anim_end_job(anim *an, nb_buf *err)
 	if (!an->failed && an->g) {
 		int rc = pl_gif_close(an->g);
 		an->g = NULL;
-		if (rc < 0 || rename(an->gif_tmp, an->gif) != 0)
+		if (rc < 0 || nb_rename_over(an->gif_tmp, an->gif) != 0)
 			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif, strerror(errno));
 		else if (write_via_tmp(an->sheet, save_sheet, an) < 0)
 			nb_buf_printf(err, "cannot write '%s': %s\n", an->sheet, strerror(errno));
