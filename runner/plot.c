@@ -4555,55 +4555,169 @@ struct pl_gif_frame {
 	GifByteType *idx; /* w × h palette indices */
 };
 
-/* giflib's median cut over n pixels (r, g, b) into at most ncol colours: idx and colors, each
- * colour then made the exact mean of the pixels it stands for (giflib quantises in 5 bits a
- * channel: white would be 248).  -1 if giflib fails. */
-static pthread_mutex_t quantizer = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * The palette of a frame: giflib's median cut (GifQuantizeBuffer, after
+ * Heckbert), step for step, so the same colours get the same indices, and
+ * each colour then made the exact mean of the pixels it stands for (giflib
+ * keeps 5 bits a channel: white would be 248).  The colours are counted in
+ * 32768 cells of 5 bits a channel; the occupied cells, in cell order, make
+ * the first box; while there are fewer boxes than colours, the box whose
+ * side is widest (of those holding two cells or more; the first box and
+ * axis on a tie) has its cells sorted along that axis (then the next two,
+ * so no two compare equal) and is cut where its pixels reach half their
+ * count, as giflib cuts.  A box is a range of one array, sorted in place.
+ * giflib's own routine takes a 768 KiB table and a sort that reads a global
+ * variable (so one call at a time) for every frame.
+ */
+typedef struct mc_cell {
+	uint32_t key;   /* the sort key along the box's axis */
+	uint16_t c;     /* the cell: r << 10 | g << 5 | b, 5 bits each */
+	long count;     /* its pixels */
+} mc_cell;
 
-static int quantize(GifByteType *r, GifByteType *g, GifByteType *b, size_t n, int ncol, GifByteType *idx,
-		    GifColorType *colors)
+typedef struct mc_box {
+	size_t first, n;       /* its cells: cells[first, first + n) */
+	unsigned long count;   /* their pixels */
+	GifByteType min[3], width[3];
+} mc_box;
+
+static int mc_cmp(const void *a, const void *b)
 {
-	/* giflib's quantiser sorts with a comparison that reads a static variable: one call at a
-	 * time (two threads prepare frames), or the palettes depend on the threads' timing */
-	pthread_mutex_lock(&quantizer);
-	int rc = GifQuantizeBuffer((unsigned)n, 1, &ncol, r, g, b, idx, colors);
-	pthread_mutex_unlock(&quantizer);
-	if (rc == GIF_ERROR)
-		return -1;
-	uint64_t sum[256][3] = {{0}}; /* exact, and converted to double exactly below */
-	size_t cnt[256] = {0};
-	for (size_t k = 0; k < n;) {
-		/* a run of one colour (the background, mostly) is added at once: pixel by pixel,
-		 * each addition would wait for the one before to the same counter */
-		size_t e = k + 1;
-		while (e < n && r[e] == r[k] && g[e] == g[k] && b[e] == b[k])
-			e++;
-		GifByteType i = idx[k];
-		sum[i][0] += (uint64_t)r[k] * (e - k);
-		sum[i][1] += (uint64_t)g[k] * (e - k);
-		sum[i][2] += (uint64_t)b[k] * (e - k);
-		cnt[i] += e - k;
-		k = e;
+	uint32_t x = ((const mc_cell *)a)->key, y = ((const mc_cell *)b)->key;
+	return (x > y) - (x < y);
+}
+
+static inline unsigned mc_of(uint32_t p)
+{
+	return (p >> 9 & 0x7c00) | (p >> 6 & 0x3e0) | (p >> 3 & 0x1f);
+}
+
+/* The pixels are rows[k][0, len[k]) for k < nrows (0x00RRGGBB); their palette indices are
+ * written to idx in that order.  At most ncol colours; -1 if memory runs out. */
+static int median_cut(const uint32_t *const *rows, const size_t *len, size_t nrows, int ncol, GifByteType *idx,
+		      GifColorType *colors)
+{
+	uint32_t *count = calloc(32768, sizeof *count);
+	GifByteType *index = malloc(32768);
+	mc_cell *cells = NULL;
+	if (!count || !index)
+		goto fail;
+	unsigned long total = 0;
+	for (size_t k = 0; k < nrows; k++) {
+		for (size_t i = 0; i < len[k]; i++)
+			count[mc_of(rows[k][i])]++;
+		total += len[k];
 	}
-	for (int i = 0; i < 256; i++)
+	size_t ncells = 0;
+	for (unsigned c = 0; c < 32768; c++)
+		ncells += count[c] > 0;
+	cells = malloc((ncells ? ncells : 1) * sizeof *cells);
+	if (!cells)
+		goto fail;
+	ncells = 0;
+	for (unsigned c = 0; c < 32768; c++)
+		if (count[c])
+			cells[ncells++] = (mc_cell){0, (uint16_t)c, (long)count[c]};
+	mc_box box[256];
+	int nbox = 1;
+	box[0] = (mc_box){0, ncells, total, {0, 0, 0}, {255, 255, 255}};
+	while (nbox < ncol) {
+		int best = -1, axis = 0, widest = -1;
+		for (int i = 0; i < nbox; i++)
+			for (int j = 0; j < 3; j++)
+				if (box[i].width[j] > widest && box[i].n > 1) {
+					widest = box[i].width[j];
+					best = i;
+					axis = j;
+				}
+		if (best < 0)
+			break;
+		mc_box *b = &box[best];
+		mc_cell *cs = cells + b->first;
+		for (size_t i = 0; i < b->n; i++) {
+			unsigned ch[3] = {cs[i].c >> 10, cs[i].c >> 5 & 31, cs[i].c & 31};
+			cs[i].key = ch[axis] << 16 | ch[(axis + 1) % 3] << 8 | ch[(axis + 2) % 3];
+		}
+		qsort(cs, b->n, sizeof *cs, mc_cmp);
+		/* giflib's cut: the first cell, then cells while the count left to half stays >= 0,
+		 * never the last (its arithmetic: an unsigned half less a signed count, as a long) */
+		long sum = (long)(b->count / 2 - (unsigned long)cs[0].count), cnt = cs[0].count;
+		size_t k = 1;
+		while (k < b->n && (sum -= cs[k].count) >= 0 && k + 1 < b->n)
+			cnt += cs[k++].count;
+		unsigned maxc = (unsigned)(axis == 0 ? cs[k - 1].c >> 10 : axis == 1 ? cs[k - 1].c >> 5 & 31 : cs[k - 1].c & 31) << 3;
+		unsigned minc = (unsigned)(axis == 0 ? cs[k].c >> 10 : axis == 1 ? cs[k].c >> 5 & 31 : cs[k].c & 31) << 3;
+		mc_box *nb = &box[nbox++];
+		*nb = *b;
+		nb->first = b->first + k;
+		nb->n = b->n - k;
+		nb->count = (unsigned long)cnt;
+		b->count -= (unsigned long)cnt;
+		b->n = k;
+		nb->width[axis] = (GifByteType)(nb->min[axis] + nb->width[axis] - minc);
+		nb->min[axis] = (GifByteType)minc;
+		b->width[axis] = (GifByteType)(maxc - b->min[axis]);
+	}
+	for (int i = 0; i < nbox; i++)
+		for (size_t j = 0; j < box[i].n; j++)
+			index[cells[box[i].first + j].c] = (GifByteType)i;
+	/* the indices, and each colour the exact mean of its pixels (a run of one colour, the
+	 * background mostly, added at once) */
+	uint64_t sum[256][3] = {{0}};
+	size_t cnt[256] = {0};
+	size_t o = 0;
+	for (size_t r = 0; r < nrows; r++) {
+		const uint32_t *px = rows[r];
+		for (size_t i = 0; i < len[r];) {
+			uint32_t p = px[i] & 0xffffff; /* an RGB24 pixel's fourth byte is unused */
+			size_t e = i + 1;
+			while (e < len[r] && !((px[e] ^ p) & 0xffffff))
+				e++;
+			GifByteType ix = index[mc_of(p)];
+			memset(idx + o, ix, e - i);
+			o += e - i;
+			sum[ix][0] += (uint64_t)(p >> 16 & 0xff) * (e - i);
+			sum[ix][1] += (uint64_t)(p >> 8 & 0xff) * (e - i);
+			sum[ix][2] += (uint64_t)(p & 0xff) * (e - i);
+			cnt[ix] += e - i;
+			i = e;
+		}
+	}
+	for (int i = 0; i < ncol; i++) {
+		colors[i].Red = colors[i].Green = colors[i].Blue = 0;
 		if (cnt[i]) {
 			colors[i].Red = (GifByteType)lrint((double)sum[i][0] / (double)cnt[i]);
 			colors[i].Green = (GifByteType)lrint((double)sum[i][1] / (double)cnt[i]);
 			colors[i].Blue = (GifByteType)lrint((double)sum[i][2] / (double)cnt[i]);
 		}
+	}
+	free(count);
+	free(index);
+	free(cells);
+	return 0;
+fail:
+	free(count);
+	free(index);
+	free(cells);
+	return -1;
+}
+
+int pl_median_cut(const uint32_t *px, size_t n, int ncol, unsigned char *idx, unsigned char *rgb)
+{
+	GifColorType colors[256];
+	const uint32_t *rows[1] = {px};
+	if (ncol < 1 || ncol > 256 || median_cut(rows, &n, 1, ncol, idx, colors) < 0)
+		return -1;
+	for (int i = 0; i < ncol; i++) {
+		rgb[3 * i] = colors[i].Red;
+		rgb[3 * i + 1] = colors[i].Green;
+		rgb[3 * i + 2] = colors[i].Blue;
+	}
 	return 0;
 }
 
 /* the RGB of pixel (x, y) of an RGB24 image's data */
 #define PIX(data, stride, x, y) (((const uint32_t *)((data) + (size_t)(y) * (size_t)(stride)))[x] & 0xffffff)
-
-/* a pixel's channels, apart, as giflib's quantiser takes them */
-static inline void split_rgb(uint32_t p, GifByteType *r, GifByteType *g, GifByteType *b)
-{
-	*r = (GifByteType)(p >> 16);
-	*g = (GifByteType)(p >> 8);
-	*b = (GifByteType)p;
-}
 
 /*
  * A frame's GIF data.  The first frame is the whole image in 256 colours.
@@ -4663,34 +4777,37 @@ pl_gif_frame *pl_gif_quantize(cairo_surface_t *img, cairo_surface_t *prev)
 		q->h = y1 - y0 + 1;
 		q->transparent = 255;
 	}
-	size_t n = (size_t)q->w * (size_t)q->h, m = pdata ? nchg : n;
-	GifByteType *r = nb_xmalloc(m ? m : 1), *g = nb_xmalloc(m ? m : 1), *b = nb_xmalloc(m ? m : 1);
-	GifByteType *ci = nb_xmalloc(m ? m : 1);
+	size_t n = (size_t)q->w * (size_t)q->h;
 	q->idx = nb_xmalloc(n ? n : 1);
-	/* the pixels to quantise: the changed ones, or every one of the first frame in turn */
-	if (pdata)
-		for (size_t k = 0; k < nchg; k++)
-			split_rgb(PIX(data, stride, chg[k] % (uint32_t)W, chg[k] / (uint32_t)W), r + k, g + k, b + k);
-	else
-		for (size_t k = 0, y = 0; y < (size_t)H; y++)
-			for (size_t x = 0; x < (size_t)W; x++, k++)
-				split_rgb(PIX(data, stride, x, y), r + k, g + k, b + k);
-	int ok = m == 0 || quantize(r, g, b, m, pdata ? 255 : 256, ci, q->colors) == 0;
-	if (ok && pdata) {
+	int ok = 1;
+	if (pdata) {
 		/* the changed pixels in their colours, every other one transparent */
+		uint32_t *px = nb_xmalloc((nchg ? nchg : 1) * sizeof *px);
+		GifByteType *ci = nb_xmalloc(nchg ? nchg : 1);
+		for (size_t k = 0; k < nchg; k++)
+			px[k] = PIX(data, stride, chg[k] % (uint32_t)W, chg[k] / (uint32_t)W);
+		const uint32_t *rows[1] = {px};
+		ok = nchg == 0 || median_cut(rows, &nchg, 1, 255, ci, q->colors) == 0;
 		memset(q->idx, 255, n);
-		for (size_t k = 0; k < nchg; k++) {
+		for (size_t k = 0; ok && k < nchg; k++) {
 			size_t x = chg[k] % (uint32_t)W, y = chg[k] / (uint32_t)W;
 			q->idx[(y - (size_t)q->y0) * (size_t)q->w + (x - (size_t)q->x0)] = ci[k];
 		}
-	} else if (ok) {
-		memcpy(q->idx, ci, n);
+		free(px);
+		free(ci);
+	} else if (n) {
+		/* the whole first frame, straight from the image's rows */
+		const uint32_t **rows = nb_xmalloc((size_t)H * sizeof *rows);
+		size_t *len = nb_xmalloc((size_t)H * sizeof *len);
+		for (int y = 0; y < H; y++) {
+			rows[y] = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+			len[y] = (size_t)W;
+		}
+		ok = median_cut(rows, len, (size_t)H, 256, q->idx, q->colors) == 0;
+		free(rows);
+		free(len);
 	}
 	free(chg);
-	free(r);
-	free(g);
-	free(b);
-	free(ci);
 	if (!ok) {
 		pl_gif_frame_free(q);
 		return NULL;

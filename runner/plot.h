@@ -14,6 +14,7 @@
 #define NB_PLOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct pl_rgba {
 	double r, g, b, a;
@@ -201,6 +202,12 @@ void pl_imshow(pl_axes *a, const double *z, size_t rows, size_t cols, const pl_c
 
 /* Text at data coordinates; ha: 'l' 'c' 'r'; va: 'b' 'c' 't' 'B' (baseline). */
 void pl_text(pl_axes *a, double x, double y, const char *text, double size, const pl_style *s, char ha, char va);
+
+/* The palette of n pixels (0x00RRGGBB, the top byte ignored) in at most ncol <= 256 colours, as
+ * the GIF frames get it: giflib's median cut, each colour the exact mean of its pixels.  Each
+ * pixel's index to idx, the colours to rgb (3 bytes each, ncol of them); -1 if ncol is out of
+ * range or memory runs out. */
+int pl_median_cut(const uint32_t *px, size_t n, int ncol, unsigned char *idx, unsigned char *rgb);
 
 /* Output; the same drawing code for every format.  0, or -1 with errno. */
 /* The figure drawn into an opaque RGB24 image at its dpi (cropped when

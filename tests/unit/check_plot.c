@@ -454,6 +454,63 @@ START_TEST(gif_data_exact)
 }
 END_TEST
 
+/* pl_median_cut gives every pixel the index giflib's GifQuantizeBuffer gives it (the same
+ * median cut), and each colour the exact mean of its pixels: images of a few colours, of
+ * gradients, of noise, of one colour, from 1 to 60 000 pixels, into 2 to 256 colours. */
+START_TEST(median_cut_as_giflib)
+{
+	uint64_t r = 0x243f6a8885a308d3u;
+	int bad = 0, cases = 0;
+	for (int t = 0; t < 60; t++) {
+		size_t n = t == 0 ? 1 : (size_t)(1 + (t * 997) % 60000);
+		int ncol = (int[]){256, 255, 16, 2, 100}[t % 5];
+		uint32_t *px = malloc(n * sizeof *px);
+		for (size_t i = 0; i < n; i++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			uint32_t p;
+			switch (t % 4) {
+			case 0: p = (uint32_t)(r & 0xffffffff); break;                       /* noise, top byte too */
+			case 1: p = (uint32_t[]){0xffffff, 0x1f77b4, 0xff7f0e, 0}[r % 4]; break; /* a few colours */
+			case 2: p = (uint32_t)((i * 255 / n) << 16 | (r % 7) << 8 | 0x80); break; /* a gradient */
+			default: p = i < n / 2 ? 0xffffff : (uint32_t)(r & 0x3f3f3f); break;      /* half white */
+			}
+			px[i] = p;
+		}
+		unsigned char *idx = malloc(n), rgb[256 * 3];
+		GifByteType *gr = malloc(n), *gg = malloc(n), *gb = malloc(n), *gi = malloc(n);
+		GifColorType gmap[256];
+		for (size_t i = 0; i < n; i++) {
+			gr[i] = (GifByteType)(px[i] >> 16);
+			gg[i] = (GifByteType)(px[i] >> 8);
+			gb[i] = (GifByteType)px[i];
+		}
+		int gncol = ncol;
+		ck_assert_int_eq(GifQuantizeBuffer((unsigned)n, 1, &gncol, gr, gg, gb, gi, gmap), GIF_OK);
+		ck_assert_int_eq(pl_median_cut(px, n, ncol, idx, rgb), 0);
+		cases++;
+		if (memcmp(idx, gi, n))
+			bad++;
+		/* each colour the mean of its pixels, rounded */
+		double sum[256][3] = {{0}}, cnt[256] = {0};
+		for (size_t i = 0; i < n; i++) {
+			sum[idx[i]][0] += px[i] >> 16 & 0xff;
+			sum[idx[i]][1] += px[i] >> 8 & 0xff;
+			sum[idx[i]][2] += px[i] & 0xff;
+			cnt[idx[i]]++;
+		}
+		for (int k = 0; k < ncol; k++)
+			for (int ch = 0; ch < 3 && cnt[k]; ch++)
+				ck_assert_int_eq(rgb[3 * k + ch], (int)lrint(sum[k][ch] / cnt[k]));
+		free(px), free(idx), free(gr), free(gg), free(gb), free(gi);
+	}
+	ck_assert_msg(bad == 0, "%d of %d images indexed unlike giflib", bad, cases);
+	unsigned char idx1, rgb1[3 * 256];
+	uint32_t one = 0x123456;
+	ck_assert_int_eq(pl_median_cut(&one, 1, 0, &idx1, rgb1), -1);
+	ck_assert_int_eq(pl_median_cut(&one, 1, 257, &idx1, rgb1), -1);
+}
+END_TEST
+
 START_TEST(animated_gif)
 {
 	char dir[] = "/tmp/nbrun-gif-XXXXXX";
@@ -956,6 +1013,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, view3d_like_matplotlib);
 	tcase_add_test(tc, animated_gif);
 	tcase_add_test(tc, gif_data_exact);
+	tcase_add_test(tc, median_cut_as_giflib);
 	tcase_add_test(tc, levels_and_colormaps_like_matplotlib);
 	tcase_add_test(tc, legend_placement_like_matplotlib);
 	tcase_add_test(tc, image_limits_like_matplotlib);
