@@ -219,6 +219,8 @@ int pl_save_png(cairo_surface_t *img, const char *path, double dpi);
  * image composed as it is written.  A row may be asked for twice (two passes, each from the top
  * down, the first over some of the rows), and must be the same both times. */
 typedef void (*pl_png_row_fn)(void *ctx, int y, unsigned char *rgb);
+/* n pixels of an RGB24 image (0x??RRGGBB) as 3-byte RGB. */
+void pl_rgb_of_xrgb(unsigned char *rgb, const uint32_t *px, int n);
 int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row, void *ctx);
 
 /* An animated GIF of w × h frames, looping for ever; each frame's colours

@@ -201,14 +201,26 @@ int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn r
 static void image_row(void *arg, int y, unsigned char *rgb)
 {
 	cairo_surface_t *img = arg;
-	int w = cairo_image_surface_get_width(img);
 	const uint32_t *src = (const uint32_t *)(cairo_image_surface_get_data(img) +
 						 (size_t)y * (size_t)cairo_image_surface_get_stride(img));
-	for (int x = 0; x < w; x++) {
-		uint32_t p = src[x];
-		rgb[3 * x] = (unsigned char)(p >> 16);
-		rgb[3 * x + 1] = (unsigned char)(p >> 8);
-		rgb[3 * x + 2] = (unsigned char)p;
+	pl_rgb_of_xrgb(rgb, src, cairo_image_surface_get_width(img));
+}
+
+/* Each pixel's bytes reversed puts R, G, B first in memory: one 4-byte store a pixel, the next
+ * pixel's store overwriting the fourth byte; the last pixel stored byte by byte. */
+void pl_rgb_of_xrgb(unsigned char *rgb, const uint32_t *px, int n)
+{
+	int x = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; x + 1 < n; x++) {
+		uint32_t v = __builtin_bswap32(px[x]) >> 8; /* bytes R, G, B, 0 in memory */
+		memcpy(rgb + 3 * x, &v, 4);
+	}
+#endif
+	for (; x < n; x++) {
+		rgb[3 * x] = (unsigned char)(px[x] >> 16);
+		rgb[3 * x + 1] = (unsigned char)(px[x] >> 8);
+		rgb[3 * x + 2] = (unsigned char)px[x];
 	}
 }
 

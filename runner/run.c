@@ -851,15 +851,22 @@ static void sheet_row(void *arg, int y, unsigned char *rgb)
 							 (size_t)hy * (size_t)cairo_image_surface_get_stride(h));
 		unsigned char *out = rgb + 3 * (size_t)x0;
 		int hw = cairo_image_surface_get_width(h);
-		for (int x = 0; x < hw; x++, out += 3) {
-			/* pixman's OVER onto the white sheet (frames do not overlap): the premultiplied
-			 * source + 255 x (1 - alpha), rounded as pixman does; opaque pixels as they are */
-			uint32_t p = src[x], ia = 255 - (p >> 24);
-			uint32_t t = 255 * ia + 0x80, white = (t + (t >> 8)) >> 8;
-			uint32_t r = (p >> 16 & 0xff) + white, g = (p >> 8 & 0xff) + white, b = (p & 0xff) + white;
-			out[0] = (unsigned char)(r > 255 ? 255 : r);
-			out[1] = (unsigned char)(g > 255 ? 255 : g);
-			out[2] = (unsigned char)(b > 255 ? 255 : b);
+		for (int x = 0; x < hw;) {
+			int e = x;
+			while (e < hw && src[e] >> 24 == 255)
+				e++;
+			pl_rgb_of_xrgb(out + 3 * (size_t)x, src + x, e - x); /* opaque pixels as they are */
+			for (; e < hw && src[e] >> 24 != 255; e++) {
+				/* pixman's OVER onto the white sheet (frames do not overlap): the
+				 * premultiplied source + 255 x (1 - alpha), rounded as pixman does */
+				uint32_t p = src[e], ia = 255 - (p >> 24);
+				uint32_t t = 255 * ia + 0x80, white = (t + (t >> 8)) >> 8;
+				uint32_t r = (p >> 16 & 0xff) + white, g = (p >> 8 & 0xff) + white, b = (p & 0xff) + white;
+				out[3 * e] = (unsigned char)(r > 255 ? 255 : r);
+				out[3 * e + 1] = (unsigned char)(g > 255 ? 255 : g);
+				out[3 * e + 2] = (unsigned char)(b > 255 ? 255 : b);
+			}
+			x = e;
 		}
 	}
 }
