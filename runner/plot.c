@@ -4483,6 +4483,31 @@ static void page_box(pl_figure *f, double *x0, double *y0, double *w, double *h)
 	*h = f->page[3];
 }
 
+double pl_figure_cost(const pl_figure *f)
+{
+	double cost = 0;
+	for (size_t i = 0; i < f->nax; i++) {
+		const pl_axes *a = f->ax[i];
+		cost += 2000; /* spines, ticks, labels */
+		for (size_t k = 0; k < a->n; k++) {
+			const artist *r = &a->a[k];
+			double cells = (double)r->rows * (double)r->cols;
+			switch (r->kind) {
+			case A_CONTOUR: /* each level a pass over the grid; filled bands paint as well */
+				cost += cells * (1 + (double)r->nlev / 8) * (r->filled ? 2 : 1);
+				break;
+			case A_SURFACE: cost += 20 * cells; break;
+			case A_IMAGE: cost += cells; break;
+			case A_QUIVER: cost += 20 * (double)r->n; break;
+			case A_SCATTER: cost += 10 * (double)r->n; break;
+			case A_TEXT: cost += 200; break;
+			default: cost += (double)r->n; break;
+			}
+		}
+	}
+	return cost;
+}
+
 cairo_surface_t *pl_render_image(pl_figure *f)
 {
 	double x0, y0, pw, ph;

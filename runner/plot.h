@@ -255,6 +255,9 @@ cairo_surface_t *pl_figure_record(pl_figure *f, double *w, double *h);
 /* Its page box alone (what pl_figure_record would give in w and h); once known, drawing the
  * figure no longer changes it, so threads may then read it while another draws. */
 void pl_figure_size(pl_figure *f, double *w, double *h);
+/* A rough measure of the work of drawing the figure (its axes, points, grid cells, levels,
+ * arrows, pixels), to write its files in a good order; comparable between figures only. */
+double pl_figure_cost(const pl_figure *f);
 
 /* ------------------------------------------------ exposed for testing */
 

@@ -711,6 +711,7 @@ typedef struct job {
 	cairo_surface_t *half;
 	int ready;
 	size_t k;
+	double cost;                                /* JOB_FIGURE: pl_figure_cost */
 	struct job *next;
 } job;
 
@@ -955,19 +956,43 @@ static job *unlink_job(struct nb_writer *w, job *prev, job *j)
 }
 
 /*
- * The writer's next job: the first in the queue, unless that is a frame whose
- * preparation the other thread is still doing; then the first figure or
- * frame PNG after it (independent of the frames' order, which is kept), so
- * that the writer works on rather than waits.  NULL if none can run now.
+ * Figure files are independent of each other and written in any order: of
+ * those queued, the one with the most drawing to do is taken first (the
+ * longest-job-first rule, which for two workers leaves the least work for
+ * one alone at the end).  A figure with a contour plot of 256 levels can
+ * take half the time the rest of a notebook's figures do; queued behind
+ * them, it was the end of the run.  Its predecessor in *prev.
+ */
+static job *costliest_figure(struct nb_writer *w, job **prev)
+{
+	job *best = NULL;
+	for (job *p = NULL, *j = w->head; j; p = j, j = j->next)
+		if (j->kind == JOB_FIGURE && (!best || j->cost > best->cost)) {
+			best = j;
+			*prev = p;
+		}
+	return best;
+}
+
+/*
+ * The writer's next job: the first in the queue (the costliest figure when
+ * that is a figure), unless it is a frame whose preparation the other
+ * thread is still doing; then the first figure or frame PNG after it
+ * (independent of the frames' order, which is kept), so that the writer
+ * works on rather than waits.  NULL if none can run now.
  */
 static job *next_job(struct nb_writer *w)
 {
-	job *head = w->head;
+	job *head = w->head, *prev = NULL;
+	if (head && head->kind == JOB_FIGURE) {
+		job *j = costliest_figure(w, &prev);
+		return unlink_job(w, prev, j);
+	}
 	if (!head || head->kind != JOB_FRAME || head->ready)
 		return head ? unlink_job(w, NULL, head) : NULL;
-	for (job *prev = head, *j = head->next; j; prev = j, j = j->next)
+	for (job *p = head, *j = head->next; j; p = j, j = j->next)
 		if (j->kind == JOB_FIGURE || j->kind == JOB_FRAME_PNG)
-			return unlink_job(w, prev, j);
+			return unlink_job(w, p, j);
 	return NULL;
 }
 
@@ -1082,11 +1107,10 @@ void nb_run_wait_writer(nb_run *r)
 	/* rather than wait, help: take figures and frames' PNG files (independent of each other;
 	 * the steps that build an animation stay with the writer, which runs them in order) */
 	for (;;) {
-		job *prev = NULL, *j = w->head;
-		while (j && j->kind != JOB_FIGURE && j->kind != JOB_FRAME_PNG) {
-			prev = j;
-			j = j->next;
-		}
+		job *prev = NULL, *j = costliest_figure(w, &prev);
+		if (!j) /* no figure: the first frame PNG */
+			for (j = w->head; j && j->kind != JOB_FRAME_PNG; prev = j, j = j->next)
+				;
 		if (!j)
 			break;
 		run_unlocked(w, unlink_job(w, prev, j));
@@ -1156,6 +1180,7 @@ int nb_figure(nb_call *c, struct pl_figure *f, const char *suffix, const char *a
 	job *j = nb_xcalloc(1, sizeof *j);
 	j->kind = JOB_FIGURE;
 	j->f = f;
+	j->cost = pl_figure_cost(f);
 	int n = 0;
 	if (fmts & NB_FMT_PNG) {
 		fr->png = nb_xasprintf("figures/%s.png", name);
