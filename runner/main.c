@@ -235,7 +235,8 @@ int main(int argc, char **argv)
 	size_t nov = 0;
 	const char **files = nb_xcalloc((size_t)argc, sizeof *files);
 	size_t nfiles = 0;
-	int check_only = 0, rc = 0, opts_done = 0;
+	int check_only = 0, rc = 0, opts_done = 0, fonts_started = 0;
+	pthread_t fonts;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (opts_done || a[0] != '-' || !strcmp(a, "-")) {
@@ -340,6 +341,7 @@ int main(int argc, char **argv)
 		rc = usage_error("%s", "no notebook given");
 		goto out;
 	}
+	fonts_started = !check_only && nb_fonts_start(&fonts) == 0;
 	for (size_t f = 0; f < nfiles; f++) {
 		nb_err e = NB_ERR_INIT;
 		nb_notebook *nb = nb_notebook_load(files[f], ov, nov, &e);
@@ -360,6 +362,8 @@ int main(int argc, char **argv)
 			rc = r;
 	}
 out:
+	if (fonts_started)
+		pthread_join(fonts, NULL);
 	for (size_t i = 0; i < nov; i++)
 		free((char *)ov[i].name);
 	free(ov);

@@ -64,9 +64,15 @@ static void fonts_setup(void)
  * slanted text asks for italic, as the report's emphasis does (fontconfig
  * gives DejaVu Sans's oblique face for it all the same).
  */
+static pthread_once_t fonts_once = PTHREAD_ONCE_INIT;
+
+void pl_text_prepare(void)
+{
+	pthread_once(&fonts_once, fonts_setup);
+}
+
 PangoContext *pl_text_context(void)
 {
-	static pthread_once_t fonts_once = PTHREAD_ONCE_INIT;
 	pthread_once(&fonts_once, fonts_setup); /* before pango's first font map starts fontconfig */
 	PangoCairoFontMap *fm = PANGO_CAIRO_FONT_MAP(pango_cairo_font_map_get_default());
 	if (pango_cairo_font_map_get_resolution(fm) != 72)

@@ -40,6 +40,12 @@ typedef struct pl_tl {
 } pl_tl;
 
 /*
+ * nbrun's fontconfig set up (its font folders' caches read: about 5 ms),
+ * once; the first pl_text_context does it otherwise, and waits for a call
+ * still under way.
+ */
+void pl_text_prepare(void);
+/*
  * A new pango context for figures and the report: this thread's font map,
  * 72 units per inch (sizes are points), glyph metrics and outlines unhinted.
  */

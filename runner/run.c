@@ -17,6 +17,7 @@
 #include "autodiff.h"
 #include "fmt.h"
 #include "plot.h"
+#include "plot_text.h"
 #include "ops.h"
 
 struct nb_call {
@@ -664,6 +665,18 @@ void nb_call_figsize(nb_call *c, double *w, double *h, double *dpi)
 	*w = c->run->nb->figsize[0];
 	*h = c->run->nb->figsize[1];
 	*dpi = c->run->nb->dpi;
+}
+
+static void *fonts_main(void *arg)
+{
+	(void)arg;
+	pl_text_prepare();
+	return NULL;
+}
+
+int nb_fonts_start(pthread_t *th)
+{
+	return pthread_create(th, NULL, fonts_main, NULL) == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------- the figure writer */

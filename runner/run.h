@@ -10,6 +10,8 @@
 #ifndef NB_RUN_H
 #define NB_RUN_H
 
+#include <pthread.h>
+
 #include "notebook.h"
 #include "random.h"
 #include "state.h"
@@ -89,5 +91,13 @@ int nb_report_pdf(nb_run *r, const char *path, nb_err *e);
 int nb_save_state(const nb_state *s, const char *dir, nb_err *e);
 /* Encode one array as NumPy .npy (format 1.0, C order). */
 int nb_npy_encode(const nb_value *v, nb_buf *out, nb_err *e);
+
+/*
+ * The fonts set up (pl_text_prepare) on a thread of their own, started
+ * before the notebooks are read, which takes as long on the other core:
+ * the first figure, drawn once the first cells have run, no longer waits
+ * for it.  0 if started (join *th when done), -1 if no thread could be had.
+ */
+int nb_fonts_start(pthread_t *th);
 
 #endif
