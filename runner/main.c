@@ -274,7 +274,8 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fm
  * time), and the main heap's first HUGE_HEAP bytes, reserved (not yet used)
  * at start-up, are marked for transparent huge pages, faulted in 2 MiB at a
  * time where the kernel offers them.  (The figure writer's thread keeps its
- * own heap: sharing one costs more in locking than it saves.)  Measured on
+ * own heap, sharing one costs more in locking than it saves; run.c sets it up
+ * the same way, writer_heap.)  Measured on
  * the four shipped notebooks: 6-20% less wall time, 1-14 MiB more peak
  * memory.
  * Where any step is refused (another allocator, as under AddressSanitizer;
