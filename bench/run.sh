@@ -170,7 +170,7 @@ cores=$(nproc)
 	for pair in $NOTEBOOKS; do
 		nb=${pair%%:*}
 		eval "a=\$nb_${nb}_t; am=\$nb_${nb}_m; b=\$ju_${nb}_t; bm=\$ju_${nb}_m"
-		r=$(awk -v a="$b" -v b="$a" 'BEGIN { printf "%.0f", a / b }')
+		r=$(awk -v a="$b" -v b="$a" 'BEGIN { printf "%.1f", a / b }') # not rounded up to a round number
 		echo "| $nb | ${a} s | ${b} s | ${r}× | ${am} MiB | ${bm} MiB |"
 	done
 	echo "| double_descent | ${dd_t} s | (no runnable original) | | ${dd_m} MiB | |"
@@ -184,10 +184,14 @@ cores=$(nproc)
 	echo "report copies in; figures laid out tight are measured first; the report's text is laid out"
 	echo "with pango (once more to find the pages of the contents, when it shows them); an animation's"
 	echo "frames become PNG files, GIF frames with a palette each and a contact sheet. Both cores are"
-	echo "busy: the cells and the report on one, the figure files on the other, the first helping the"
-	echo "second once the report is drawn. A notebook of one paragraph takes about 0.025 s: 0.012 s"
-	echo "to start (\`nbrun --version\`: loading the 44 shared libraries), the rest the fonts and the"
-	echo "report."
+	echo "busy: the cells and the report on one, the figure files on the other (the costliest figure"
+	echo "first), the first helping the second once the report is drawn. A notebook of one paragraph"
+	echo "takes about 0.025 s: 0.012 s to start (\`nbrun --version\`: loading the 44 shared"
+	echo "libraries), the rest the fonts and the report."
+	echo
+	echo "The machine's own speed drifts: from one run of this benchmark to the next both programs'"
+	echo "medians have moved by 10-40% here, in the same direction, so the speed-ups vary less than"
+	echo "the times, by about a tenth."
 	echo
 	echo "Peak memory is the largest resident set of any one process GNU time waited for (for Jupyter, its client or its kernel, whichever is larger)."
 } > "$OUT"
