@@ -1030,6 +1030,7 @@ static tl_table *tl_table_of_thread(void)
 	return t;
 }
 
+/* FNV-1a: h extended by the n bytes at p. */
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -1091,11 +1092,7 @@ pl_tl *pl_tl_layout(PangoContext *pc, const char *s, double size)
 	const PangoMatrix *m = pango_context_get_matrix(pc);
 	double key[6] = {size, m ? m->xx : 1, m ? m->xy : 0, m ? m->yx : 0, m ? m->yy : 1,
 			 (double)GPOINTER_TO_INT(g_object_get_data(G_OBJECT(pc), PL_TL_TARGET))};
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a over the text and the key's bytes */
-	for (const unsigned char *q = (const unsigned char *)s; *q; q++)
-		h = (h ^ *q) * 1099511628211ULL;
-	for (size_t k = 0; k < sizeof key; k++)
-		h = (h ^ ((const unsigned char *)key)[k]) * 1099511628211ULL;
+	uint64_t h = fnv(fnv(1469598103934665603ULL, s, strlen(s)), key, sizeof key);
 	size_t i = (size_t)(h ^ h >> 29) & (t->cap - 1);
 	while (t->e[i].text && !(!memcmp(t->e[i].key, key, sizeof key) && !strcmp(t->e[i].text, s)))
 		i = (i + 1) & (t->cap - 1);
