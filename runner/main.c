@@ -8,14 +8,13 @@
 #include <dlfcn.h>
 #include <isa-l/igzip_lib.h>
 #include <locale.h>
-#include <pthread.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -282,7 +281,6 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fm
  * no room to reserve; no huge pages) the heap simply stays as it was.
  */
 #define HUGE_HEAP (256u << 20)
-#define HUGE_PAGE (2u << 20)
 
 static void heap_setup(void)
 {
@@ -296,9 +294,8 @@ static void heap_setup(void)
 	uintptr_t end = (uintptr_t)sbrk(0);
 	mallopt(M_TOP_PAD, 128 << 10); /* glibc's default */
 	/* the heap grew by the reservation: [before, end) is new, unused heap */
-	uintptr_t from = (before + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-	if (before != (uintptr_t)-1 && end > before && end - before >= HUGE_HEAP && end - from >= HUGE_PAGE)
-		madvise((void *)from, (end - from) & ~(uintptr_t)(HUGE_PAGE - 1), MADV_HUGEPAGE);
+	if (before != (uintptr_t)-1 && end > before && end - before >= HUGE_HEAP)
+		nb_advise_huge((void *)before, end - before);
 }
 
 int main(int argc, char **argv)

@@ -4612,6 +4612,12 @@ static int mc_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A cell's 5-bit channel: 0 red, 1 green, 2 blue. */
+static inline unsigned mc_channel(uint16_t c, int axis)
+{
+	return (unsigned)c >> (5 * (2 - axis)) & 31;
+}
+
 static inline unsigned mc_of(uint32_t p)
 {
 	return (p >> 9 & 0x7c00) | (p >> 6 & 0x3e0) | (p >> 3 & 0x1f);
@@ -4659,10 +4665,9 @@ static int median_cut(const uint32_t *const *rows, const size_t *len, size_t nro
 			break;
 		mc_box *b = &box[best];
 		mc_cell *cs = cells + b->first;
-		for (size_t i = 0; i < b->n; i++) {
-			unsigned ch[3] = {cs[i].c >> 10, cs[i].c >> 5 & 31, cs[i].c & 31};
-			cs[i].key = ch[axis] << 16 | ch[(axis + 1) % 3] << 8 | ch[(axis + 2) % 3];
-		}
+		for (size_t i = 0; i < b->n; i++)
+			cs[i].key = mc_channel(cs[i].c, axis) << 16 | mc_channel(cs[i].c, (axis + 1) % 3) << 8 |
+				    mc_channel(cs[i].c, (axis + 2) % 3);
 		qsort(cs, b->n, sizeof *cs, mc_cmp);
 		/* giflib's cut: the first cell, then cells while the count left to half stays >= 0,
 		 * never the last (its arithmetic: an unsigned half less a signed count, as a long) */
@@ -4670,8 +4675,7 @@ static int median_cut(const uint32_t *const *rows, const size_t *len, size_t nro
 		size_t k = 1;
 		while (k < b->n && (sum -= cs[k].count) >= 0 && k + 1 < b->n)
 			cnt += cs[k++].count;
-		unsigned maxc = (unsigned)(axis == 0 ? cs[k - 1].c >> 10 : axis == 1 ? cs[k - 1].c >> 5 & 31 : cs[k - 1].c & 31) << 3;
-		unsigned minc = (unsigned)(axis == 0 ? cs[k].c >> 10 : axis == 1 ? cs[k].c >> 5 & 31 : cs[k].c & 31) << 3;
+		unsigned maxc = mc_channel(cs[k - 1].c, axis) << 3, minc = mc_channel(cs[k].c, axis) << 3;
 		mc_box *nb = &box[nbox++];
 		*nb = *b;
 		nb->first = b->first + k;

@@ -8,10 +8,8 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cairo.h>
@@ -1036,16 +1034,12 @@ static void run_unlocked(struct nb_writer *w, job *j)
  * notebooks with figures, peak memory +0.5 MiB.
  */
 #define WRITER_HEAP ((size_t)16 << 20)
-#define HUGE_PAGE ((uintptr_t)2 << 20)
 
 static void writer_heap(void)
 {
-	unsigned char *p = malloc(WRITER_HEAP);
-	if (!p)
-		return;
-	uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), e = ((uintptr_t)p + WRITER_HEAP) & ~(HUGE_PAGE - 1);
-	if (e > a)
-		madvise((void *)a, e - a, MADV_HUGEPAGE); /* refused (no huge pages): the heap stays as it was */
+	void *p = malloc(WRITER_HEAP);
+	if (p)
+		nb_advise_huge(p, WRITER_HEAP);
 	free(p);
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -256,6 +258,14 @@ char *nb_read_file(const char *path, size_t *lenp)
  * to a free name it stays in the page cache like any other write.  (For a
  * moment the file is absent, never partly written.)
  */
+void nb_advise_huge(void *p, size_t n)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE); /* refused (no huge pages): nothing changes */
+}
+
 int nb_rename_over(const char *tmp, const char *path)
 {
 	if (unlink(path) != 0 && errno != ENOENT)

@@ -93,6 +93,9 @@ char *nb_read_file(const char *path, size_t *len);
  * rename().  Returns 0, or -1 with errno set; the old file is untouched on
  * failure.
  */
+/* The whole 2 MiB pages of [p, p + n) marked for transparent huge pages (madvise), where the
+ * kernel offers them. */
+void nb_advise_huge(void *p, size_t n);
 /* rename(tmp, path), any file at path unlinked first (ext4 flushes tmp to disk when a rename
  * replaces a file): 0, or -1 with errno. */
 int nb_rename_over(const char *tmp, const char *path);
