@@ -282,6 +282,8 @@ int __snprintf_chk(char *s, size_t maxlen, int flag, size_t slen, const char *fm
  */
 #define HUGE_HEAP (256u << 20)
 
+static void *heap_pad; /* see nb_huge_heap; kept for the life of the process */
+
 static void heap_setup(void)
 {
 	mallopt(M_MMAP_THRESHOLD, 64 << 20);
@@ -290,12 +292,13 @@ static void heap_setup(void)
 	uintptr_t before = (uintptr_t)sbrk(0);
 	mallopt(M_TOP_PAD, HUGE_HEAP);
 	void *volatile probe = malloc(1 << 20); /* volatile: the pair is not optimised away */
+	uintptr_t top = (uintptr_t)probe;
 	free(probe);
 	uintptr_t end = (uintptr_t)sbrk(0);
 	mallopt(M_TOP_PAD, 128 << 10); /* glibc's default */
 	/* the heap grew by the reservation: [before, end) is new, unused heap */
 	if (before != (uintptr_t)-1 && end > before && end - before >= HUGE_HEAP)
-		nb_advise_huge((void *)before, end - before);
+		heap_pad = nb_huge_heap(top, before, end - before);
 }
 
 int main(int argc, char **argv)

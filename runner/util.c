@@ -249,6 +249,25 @@ char *nb_read_file(const char *path, size_t *lenp)
 	return nb_buf_detach(&b);
 }
 
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+void *nb_huge_heap(uintptr_t top, uintptr_t start, size_t n)
+{
+	uintptr_t a = (start + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), e = (start + n) & ~(HUGE_PAGE - 1);
+	if (e <= a)
+		return NULL;
+	madvise((void *)a, e - a, MADV_HUGEPAGE); /* refused (no huge pages): nothing changes */
+	if (top >= a)
+		return NULL;
+	/* the pad's block ends past a: the next block's header, and all after it, on huge pages */
+	void *pad = malloc(a - top + 16);
+	if ((uintptr_t)pad != top) {
+		free(pad);
+		return NULL;
+	}
+	return pad;
+}
+
 /*
  * Files are written under a temporary name and renamed into place, so that
  * no reader ever sees half a file.  The old file is unlinked first: ext4
@@ -258,14 +277,6 @@ char *nb_read_file(const char *path, size_t *lenp)
  * to a free name it stays in the page cache like any other write.  (For a
  * moment the file is absent, never partly written.)
  */
-void nb_advise_huge(void *p, size_t n)
-{
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
-	if (e > a)
-		madvise((void *)a, e - a, MADV_HUGEPAGE); /* refused (no huge pages): nothing changes */
-}
-
 int nb_rename_over(const char *tmp, const char *path)
 {
 	if (unlink(path) != 0 && errno != ENOENT)
