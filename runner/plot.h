@@ -222,6 +222,15 @@ typedef void (*pl_png_row_fn)(void *ctx, int y, unsigned char *rgb);
 /* n pixels of an RGB24 image (0x??RRGGBB) as 3-byte RGB. */
 void pl_rgb_of_xrgb(unsigned char *rgb, const uint32_t *px, int n);
 int pl_save_png_rows(const char *path, int w, int h, double dpi, pl_png_row_fn row, void *ctx);
+/* The same written as the rows come, for an image composed piece by piece: the file's start
+ * on open; each put compresses the next n rows (the first put's rows give the Huffman codes
+ * for all); close ends the file once all h rows are in, and fails otherwise.  put and close:
+ * 0, or -1 with errno; close frees p either way (a file left unfinished is the caller's to
+ * remove). */
+typedef struct pl_png pl_png;
+pl_png *pl_png_open(const char *path, int w, int h, double dpi);
+int pl_png_put(pl_png *p, int n, pl_png_row_fn row, void *ctx);
+int pl_png_close(pl_png *p);
 
 /* An animated GIF of w × h frames, looping for ever; each frame's colours
  * quantised to 256 (giflib's median cut); delay in hundredths of a second. */

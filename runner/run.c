@@ -693,11 +693,13 @@ int nb_fonts_start(pthread_t *th)
 
 /* An animation being written: touched only by whoever runs the jobs. */
 typedef struct anim {
-	char *gif, *gif_tmp, *sheet, *frame_fmt; /* paths; frame_fmt takes the frame number */
+	char *gif, *gif_tmp, *sheet, *sheet_tmp, *frame_fmt; /* paths; frame_fmt takes the frame number */
 	pl_gif *g;
-	cairo_surface_t **halves; /* the frames at half size, for the contact sheet */
+	pl_png *png;              /* the contact sheet, written a row of frames at a time */
+	cairo_surface_t **halves; /* the frames at half size, until their row is written */
 	size_t n;
 	int cols, rows, fw, fh, delay_cs, failed;
+	int done_rows; /* the sheet's rows written */
 	double dpi;
 } anim;
 
@@ -785,6 +787,10 @@ static void anim_free(anim *an)
 		pl_gif_close(an->g);
 	if (an->gif_tmp)
 		remove(an->gif_tmp);
+	if (an->png)
+		pl_png_close(an->png);
+	if (an->sheet_tmp)
+		remove(an->sheet_tmp);
 	for (size_t k = 0; k < an->n; k++)
 		if (an->halves[k])
 			cairo_surface_destroy(an->halves[k]);
@@ -792,6 +798,7 @@ static void anim_free(anim *an)
 	free(an->gif);
 	free(an->gif_tmp);
 	free(an->sheet);
+	free(an->sheet_tmp);
 	free(an->frame_fmt);
 	free(an);
 }
@@ -811,33 +818,12 @@ static cairo_surface_t *half_size(cairo_surface_t *img)
 	return half;
 }
 
-/* One frame's place in the animation and on the contact sheet, from what its JOB_FRAME_PNG
- * prepared (q NULL: giflib could not quantise it). */
-static void frame_job(anim *an, const pl_gif_frame *q, cairo_surface_t *half, size_t k, nb_buf *err)
-{
-	if (an->failed)
-		return;
-	int w = an->fw, h = an->fh;
-	if (k == 0) {
-		an->g = pl_gif_open(an->gif_tmp, w, h);
-		if (!an->g) {
-			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif_tmp, strerror(errno));
-			an->failed = 1;
-		}
-	}
-	if (!an->failed && pl_gif_put(an->g, q, an->delay_cs) < 0) {
-		nb_buf_printf(err, "cannot write the animation '%s'\n", an->gif);
-		an->failed = 1;
-	}
-	if (!an->failed && half && k < an->n)
-		an->halves[k] = cairo_surface_reference(half);
-}
-
 /*
- * The contact sheet's row y: white, and the frames at half size row by row, 8 px apart, each
- * over the ones before (a frame of odd size overlaps the next by a pixel), composited as
- * cairo's OVER would (the halves' edges are partly transparent).  Composed as the PNG is
- * written: the sheet as an image is megabytes of fresh memory, slow to come by here.
+ * The contact sheet's row y: white, and the frames at half size row by row, 8 px apart (a
+ * frame of odd size reaches a pixel into the gap after it), composited as cairo's OVER would
+ * (the halves' edges are partly transparent).  Composed as the PNG is written, from the
+ * halves of the row of frames that y crosses: the sheet as an image, or every frame's half
+ * kept to the end, is megabytes of fresh memory, slow to come by on a virtual machine.
  */
 static int sheet_width(const anim *an)
 {
@@ -885,22 +871,78 @@ static void sheet_row(void *arg, int y, unsigned char *rgb)
 	}
 }
 
-static int save_sheet(const char *tmp, void *arg)
+/* The sheet's rows down to the end of the row of frames that ends with frame k (all of them
+ * after the last frame), and those frames' halves freed; 0, or -1 with errno. */
+static int sheet_rows_to(anim *an, size_t k)
 {
-	anim *an = arg;
-	return pl_save_png_rows(tmp, sheet_width(an), sheet_height(an), an->dpi, sheet_row, an);
+	int band = (int)(k / (size_t)an->cols), h = sheet_height(an);
+	int y1 = k + 1 >= an->n ? h : 8 + (band + 1) * (an->fh / 2 + 8);
+	if (pl_png_put(an->png, y1 - an->done_rows, sheet_row, an) < 0)
+		return -1;
+	an->done_rows = y1;
+	for (size_t i = (size_t)band * (size_t)an->cols; i <= k; i++)
+		if (an->halves[i]) {
+			cairo_surface_destroy(an->halves[i]);
+			an->halves[i] = NULL;
+		}
+	return 0;
 }
 
-/* The animation's end: close the GIF, then the sheet.  Frees an. */
+/*
+ * Frame k's place in the animation and on the contact sheet, from what its JOB_FRAME_PNG
+ * prepared (q NULL: giflib could not quantise it), in frame order.  The sheet is written as
+ * its rows of frames fill, so that only a row's halves are kept (16 frames' halves are
+ * 11 MiB).
+ */
+static void frame_job(anim *an, const pl_gif_frame *q, cairo_surface_t *half, size_t k, nb_buf *err)
+{
+	if (an->failed)
+		return;
+	if (k == 0) {
+		an->g = pl_gif_open(an->gif_tmp, an->fw, an->fh);
+		if (!an->g) {
+			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif_tmp, strerror(errno));
+			an->failed = 1;
+			return;
+		}
+		an->png = pl_png_open(an->sheet_tmp, sheet_width(an), sheet_height(an), an->dpi);
+		if (!an->png) {
+			nb_buf_printf(err, "cannot write '%s': %s\n", an->sheet_tmp, strerror(errno));
+			an->failed = 1;
+			return;
+		}
+	}
+	if (pl_gif_put(an->g, q, an->delay_cs) < 0) {
+		nb_buf_printf(err, "cannot write the animation '%s'\n", an->gif);
+		an->failed = 1;
+		return;
+	}
+	if (k >= an->n)
+		return;
+	if (half)
+		an->halves[k] = cairo_surface_reference(half);
+	if (((k + 1) % (size_t)an->cols == 0 || k + 1 == an->n) && sheet_rows_to(an, k) < 0) {
+		nb_buf_printf(err, "cannot write '%s': %s\n", an->sheet_tmp, strerror(errno));
+		an->failed = 1;
+	}
+}
+
+/* The animation's end: close the GIF and the sheet (its rows after the last frame added, if
+ * fewer than announced, white).  Frees an. */
 static void anim_end_job(anim *an, nb_buf *err)
 {
 	if (!an->failed && an->g) {
 		int rc = pl_gif_close(an->g);
 		an->g = NULL;
-		if (rc < 0 || nb_rename_over(an->gif_tmp, an->gif) != 0)
+		if (rc < 0 || nb_rename_over(an->gif_tmp, an->gif) != 0) {
 			nb_buf_printf(err, "cannot write '%s': %s\n", an->gif, strerror(errno));
-		else if (write_via_tmp(an->sheet, save_sheet, an) < 0)
-			nb_buf_printf(err, "cannot write '%s': %s\n", an->sheet, strerror(errno));
+		} else {
+			rc = an->done_rows < sheet_height(an) ? sheet_rows_to(an, an->n - 1) : 0;
+			pl_png *png = an->png;
+			an->png = NULL;
+			if (pl_png_close(png) < 0 || rc < 0 || nb_rename_over(an->sheet_tmp, an->sheet) != 0)
+				nb_buf_printf(err, "cannot write '%s': %s\n", an->sheet, strerror(errno));
+		}
 	}
 	anim_free(an);
 }
@@ -1271,6 +1313,7 @@ nb_frames *nb_frames_begin(nb_call *c, size_t n, double seconds_per_frame)
 	an->gif = nb_xasprintf("%s/%s.gif", dir, label);
 	an->gif_tmp = nb_xasprintf("%s/%s.gif.tmp%ld", dir, label, (long)getpid());
 	an->sheet = nb_xasprintf("%s/%s.png", dir, label);
+	an->sheet_tmp = nb_xasprintf("%s/%s.png.tmp%ld", dir, label, (long)getpid());
 	an->frame_fmt = nb_xasprintf("%s/%s-frame-%%03zu.png", dir, label);
 	long d = lrint(seconds_per_frame * 100);
 	an->delay_cs = d < 2 ? 2 : d > 65535 ? 65535 : (int)d;

@@ -4,7 +4,8 @@
  * stream's checksum) pixel for pixel, and the chunks are walked here with
  * zlib's CRC-32 (not the one png.c uses): signature, IHDR, pHYs, the IDAT
  * chunks, IEND.  Images from 1 x 1 to one of random pixels whose data
- * takes many input batches and IDAT chunks; errors keep their errno.
+ * takes many input batches and IDAT chunks, written whole and as their rows
+ * come; errors keep their errno.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -104,16 +105,9 @@ static int walk_chunks(const char *path, int w, int h, uint32_t ppm)
 	return idat;
 }
 
-static void round_trip(int w, int h, int noise, double dpi, int min_idat)
+/* The file at path holds pattern p's w x h pixels, read back by cairo (libpng). */
+static void same_pixels(const char *path, int w, int h, const pattern *p)
 {
-	char dir[] = "/tmp/nbrun-png-XXXXXX";
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	char *path = nb_xasprintf("%s/f.png", dir);
-	pattern p = {w, noise};
-	ck_assert_msg(pl_save_png_rows(path, w, h, dpi, row_of, &p) == 0, "%d x %d: %s", w, h, strerror(errno));
-	int idat = walk_chunks(path, w, h, (uint32_t)lrint(dpi / 0.0254));
-	ck_assert_msg(idat >= min_idat, "%d x %d: %d IDAT chunks, expected at least %d", w, h, idat, min_idat);
-
 	cairo_surface_t *img = cairo_image_surface_create_from_png(path);
 	ck_assert_int_eq(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
 	ck_assert_int_eq(cairo_image_surface_get_width(img), w);
@@ -124,11 +118,24 @@ static void round_trip(int w, int h, int noise, double dpi, int min_idat)
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++) {
 			uint32_t got = ((const uint32_t *)(data + (size_t)y * (size_t)stride))[x] & 0xffffff;
-			if (got != pixel(&p, x, y))
-				ck_abort_msg("%d x %d: pixel (%d, %d) is %06x, written %06x", w, h, x, y, (unsigned)got,
-					     (unsigned)pixel(&p, x, y));
+			if (got != pixel(p, x, y))
+				ck_abort_msg("%s, %d x %d: pixel (%d, %d) is %06x, written %06x", path, w, h, x, y,
+					     (unsigned)got, (unsigned)pixel(p, x, y));
 		}
 	cairo_surface_destroy(img);
+}
+
+static void round_trip(int w, int h, int noise, double dpi, int min_idat)
+{
+	char dir[] = "/tmp/nbrun-png-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = nb_xasprintf("%s/f.png", dir);
+	pattern p = {w, noise};
+	uint32_t ppm = (uint32_t)lrint(dpi / 0.0254);
+	ck_assert_msg(pl_save_png_rows(path, w, h, dpi, row_of, &p) == 0, "%d x %d: %s", w, h, strerror(errno));
+	int idat = walk_chunks(path, w, h, ppm);
+	ck_assert_msg(idat >= min_idat, "%d x %d: %d IDAT chunks, expected at least %d", w, h, idat, min_idat);
+	same_pixels(path, w, h, &p);
 
 	/* the same image written again: the same bytes */
 	char *again = nb_xasprintf("%s/g.png", dir);
@@ -138,6 +145,17 @@ static void round_trip(int w, int h, int noise, double dpi, int min_idat)
 	ck_assert(la == lb && memcmp(a, b, la) == 0);
 	free(a);
 	free(b);
+
+	/* and as it comes, in uneven pieces (one row, none, a third, the rest) */
+	pl_png *s = pl_png_open(again, w, h, dpi);
+	ck_assert_ptr_nonnull(s);
+	int pieces[4] = {1, 0, (h - 1) / 3, h - 1 - (h - 1) / 3};
+	for (int k = 0; k < 4; k++)
+		ck_assert_int_eq(pl_png_put(s, pieces[k], row_of, &p), 0);
+	ck_assert_int_eq(pl_png_close(s), 0);
+	walk_chunks(again, w, h, ppm);
+	same_pixels(again, w, h, &p);
+
 	unlink(again);
 	unlink(path);
 	rmdir(dir);
@@ -202,6 +220,34 @@ START_TEST(from_a_surface)
 }
 END_TEST
 
+/* A PNG written as it comes takes exactly its h rows: more is refused, fewer fail at close. */
+START_TEST(rows_as_they_come)
+{
+	char dir[] = "/tmp/nbrun-png-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = nb_xasprintf("%s/s.png", dir);
+	pattern p = {40, 0};
+	pl_png *s = pl_png_open(path, 40, 10, 100);
+	ck_assert_ptr_nonnull(s);
+	errno = 0;
+	ck_assert_int_eq(pl_png_put(s, 11, row_of, &p), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(pl_png_put(s, 6, row_of, &p), 0);
+	ck_assert_int_eq(pl_png_put(s, 5, row_of, &p), -1);
+	ck_assert_int_eq(pl_png_close(s), -1); /* 4 rows short */
+	s = pl_png_open(path, 40, 10, 100);
+	ck_assert_int_eq(pl_png_put(s, 10, row_of, &p), 0);
+	ck_assert_int_eq(pl_png_close(s), 0);
+	same_pixels(path, 40, 10, &p);
+	errno = 0;
+	ck_assert_ptr_null(pl_png_open(path, 0, 10, 100));
+	ck_assert_int_eq(errno, EINVAL);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 START_TEST(errors_keep_their_cause)
 {
 	pattern p = {640, 0};
@@ -229,6 +275,7 @@ static Suite *png_suite(void)
 	tcase_add_test(tc, figure_sized_images);
 	tcase_add_test(tc, incompressible_image);
 	tcase_add_test(tc, from_a_surface);
+	tcase_add_test(tc, rows_as_they_come);
 	tcase_add_test(tc, errors_keep_their_cause);
 	suite_add_tcase(s, tc);
 	return s;
