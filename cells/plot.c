@@ -414,6 +414,25 @@ out:
 	return rc;
 }
 
+/*
+ * A contour grid's values, like Z's (rows x cols): v's own when it holds them so as doubles
+ * (pl_contour copies what it keeps), else made in *tmp from v's values, or from one value a
+ * column (per_col) or a row; NULL if v is shaped otherwise.
+ */
+static const double *grid_of(const nb_value *v, const nb_value *Z, int per_col, double **tmp)
+{
+	size_t rows = Z->shape[0], cols = Z->shape[1], n = rows * cols;
+	int full = v->ndim == 2 && v->shape[0] == rows && v->shape[1] == cols;
+	if (full && v->dtype == NB_F64)
+		return nb_f64p(v);
+	if (!full && !(v->ndim == 1 && v->size == (per_col ? cols : rows)))
+		return NULL;
+	double *g = *tmp = nb_xmalloc(n * sizeof *g);
+	for (size_t k = 0; k < n; k++)
+		g[k] = nb_get_f64(v, full ? k : per_col ? k % cols : k / cols);
+	return g;
+}
+
 /* contour / contourf: matplotlib's contour(X, Y, Z, levels, cmap=..., colors=...) */
 static int layer_contour(nb_call *c, pl_axes *ax, const nb_sub *s, int filled)
 {
@@ -427,31 +446,18 @@ static int layer_contour(nb_call *c, pl_axes *ax, const nb_sub *s, int filled)
 		nb_sub_fail(c, s, "Z", "Z must be a 2-D array of at least 2×2 values");
 		goto out;
 	}
-	size_t rows = Z->shape[0], cols = Z->shape[1], n = rows * cols;
-	xs = nb_xmalloc(n * sizeof *xs);
-	ys = nb_xmalloc(n * sizeof *ys);
-	zs = nb_xmalloc(n * sizeof *zs);
-	for (size_t i = 0; i < rows; i++)
-		for (size_t j = 0; j < cols; j++) {
-			size_t k = i * cols + j;
-			zs[k] = nb_get_f64(Z, k);
-			if (X->ndim == 2 && X->shape[0] == rows && X->shape[1] == cols)
-				xs[k] = nb_get_f64(X, k);
-			else if (X->ndim == 1 && X->size == cols)
-				xs[k] = nb_get_f64(X, j);
-			else {
-				nb_sub_fail(c, s, "X", "X must be shaped like Z or hold one value per column (%zu)", cols);
-				goto out;
-			}
-			if (Y->ndim == 2 && Y->shape[0] == rows && Y->shape[1] == cols)
-				ys[k] = nb_get_f64(Y, k);
-			else if (Y->ndim == 1 && Y->size == rows)
-				ys[k] = nb_get_f64(Y, i);
-			else {
-				nb_sub_fail(c, s, "Y", "Y must be shaped like Z or hold one value per row (%zu)", rows);
-				goto out;
-			}
-		}
+	size_t rows = Z->shape[0], cols = Z->shape[1];
+	const double *zp = grid_of(Z, Z, 0, &zs); /* Z is 2-D: never NULL */
+	const double *xp = grid_of(X, Z, 1, &xs);
+	if (!xp) {
+		nb_sub_fail(c, s, "X", "X must be shaped like Z or hold one value per column (%zu)", cols);
+		goto out;
+	}
+	const double *yp = grid_of(Y, Z, 0, &ys);
+	if (!yp) {
+		nb_sub_fail(c, s, "Y", "Y must be shaped like Z or hold one value per row (%zu)", rows);
+		goto out;
+	}
 	int nauto = 0;
 	size_t nlev = 0;
 	if (lv->ndim == 0) {
@@ -530,7 +536,7 @@ static int layer_contour(nb_call *c, pl_axes *ax, const nb_sub *s, int filled)
 		alpha = nb_get_f64(v, 0);
 	nb_unref(v);
 	v = NULL;
-	pl_contour(ax, xs, ys, zs, rows, cols, levels, nlev, nauto, (pl_cmap *)cmap, own != NULL, color, filled, lw, alpha);
+	pl_contour(ax, xp, yp, zp, rows, cols, levels, nlev, nauto, (pl_cmap *)cmap, own != NULL, color, filled, lw, alpha);
 	own = NULL; /* the figure owns it now */
 	rc = 0;
 out:

@@ -60,6 +60,7 @@ typedef struct artist {
 	size_t rows, cols, nlev;
 	pl_cmap *cmap;
 	int own_cmap, filled, mono;
+	unsigned shares; /* contours: SHARE_X, _Y, _Z when that array is an earlier contour's */
 	/* quiver; streamlines: trajectories as x/y with NAN separators, arrows in u/v (tail, head) */
 	double *u, *v, qscale;
 	double arrowsize;
@@ -134,16 +135,21 @@ pl_figure *pl_figure_new(double w, double h, double dpi)
 
 static void contour_memo_release(struct contour_memo *m);
 
+enum { SHARE_X = 1, SHARE_Y = 2, SHARE_Z = 4 };
+
 static void artist_free(artist *a)
 {
 	free(a->u);
 	free(a->v);
-	free(a->z);
+	if (!(a->shares & SHARE_Z))
+		free(a->z);
 	free(a->levels);
 	if (a->own_cmap)
 		pl_cmap_free(a->cmap);
-	free(a->x);
-	free(a->y);
+	if (!(a->shares & SHARE_X))
+		free(a->x);
+	if (!(a->shares & SHARE_Y))
+		free(a->y);
 	free(a->y2);
 	for (int k = 0; k < 3; k++)
 		free(a->anchor[k]);
@@ -806,6 +812,28 @@ size_t pl_contour_levels(double zmin, double zmax, int nauto, int filled, double
 	return m;
 }
 
+/*
+ * Contour r's copy of the n values at p (its x, y or z: which is share).  A
+ * filled contour and its lines are drawn over one grid: when an earlier
+ * contour of the axes already holds the same values, r shares that copy
+ * (the figure frees it with its owner), so that a 400 x 400 grid is kept
+ * three times, not six.
+ */
+static double *contour_array(const pl_axes *a, artist *r, const double *p, size_t n, unsigned share)
+{
+	for (const artist *o = a->a; o < r; o++) {
+		if (o->kind != A_CONTOUR || o->rows * o->cols != n)
+			continue;
+		const double *held[3] = {o->x, o->y, o->z};
+		for (int k = 0; k < 3; k++)
+			if (!memcmp(held[k], p, n * sizeof *p)) {
+				r->shares |= share;
+				return (double *)held[k];
+			}
+	}
+	return dup_array(p, n);
+}
+
 void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
 		const double *levels, size_t nlev, int nauto, pl_cmap *cmap, int own_cmap, const pl_rgba *color,
 		int filled, double linewidth, double alpha)
@@ -823,9 +851,9 @@ void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, s
 	}
 	artist *r = add(a, A_CONTOUR, &st);
 	size_t n = rows * cols;
-	r->x = dup_array(x, n);
-	r->y = dup_array(y, n);
-	r->z = dup_array(z, n);
+	r->x = contour_array(a, r, x, n, SHARE_X);
+	r->y = contour_array(a, r, y, n, SHARE_Y);
+	r->z = contour_array(a, r, z, n, SHARE_Z);
 	r->rows = rows;
 	r->cols = cols;
 	r->filled = filled;

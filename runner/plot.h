@@ -112,8 +112,9 @@ pl_rgba pl_cmap_at(const pl_cmap *c, double x);
  * about nauto levels chosen as matplotlib does.  Lines take one colour when
  * color is not NULL, else the colormap's colour at each level; bands the
  * colormap's colour at their middle value.  The axes keeps the last
- * contour set for pl_colorbar.  Copies everything; cmap must outlive the
- * figure (named maps do; a listed map is taken over by the figure).
+ * contour set for pl_colorbar.  Copies everything (an array equal to one
+ * an earlier contour of the axes holds is shared with it); cmap must outlive
+ * the figure (named maps do; a listed map is taken over by the figure).
  */
 void pl_contour(pl_axes *a, const double *x, const double *y, const double *z, size_t rows, size_t cols,
 		const double *levels, size_t nlev, int nauto, pl_cmap *cmap, int own_cmap, const pl_rgba *color,

@@ -1001,6 +1001,48 @@ START_TEST(contour_geometry_shared)
 }
 END_TEST
 
+/* A filled contour and its lines over one grid: the second shares the first's copies of the
+ * arrays (contour_array), yet the figure draws what it was given after the caller's arrays
+ * change, and frees each array once (ASan) however many contours share it. */
+static unsigned char *two_contours(int scribble, size_t *len)
+{
+	enum { R = 20, C = 30 };
+	static double x[R * C], y[R * C], z[R * C], z2[R * C];
+	for (int i = 0; i < R; i++)
+		for (int j = 0; j < C; j++) {
+			x[i * C + j] = j * 0.2;
+			y[i * C + j] = i * 0.2;
+			z[i * C + j] = sin(j * 0.2) * cos(i * 0.2);
+			z2[i * C + j] = z[i * C + j] + 0.1 * i;
+		}
+	pl_figure *f = pl_figure_new(3, 2, 60);
+	pl_axes *a = pl_subplot(f, 1, 1, 0);
+	pl_contour(a, x, y, z, R, C, NULL, 0, 7, (pl_cmap *)pl_cmap_named("viridis"), 0, NULL, 1, 1.5, 1);
+	pl_rgba grey = {0.5, 0.5, 0.5, 0.5};
+	pl_contour(a, x, y, z, R, C, NULL, 0, 5, NULL, 0, &grey, 0, 1, 1);
+	pl_contour(a, x, y, z2, R, C, NULL, 0, 3, NULL, 0, &grey, 0, 1, 1);
+	if (scribble)
+		for (int k = 0; k < R * C; k++)
+			x[k] = y[k] = z[k] = z2[k] = NAN;
+	cairo_surface_t *img = pl_render_image(f);
+	*len = (size_t)cairo_image_surface_get_stride(img) * (size_t)cairo_image_surface_get_height(img);
+	unsigned char *px = nb_xmalloc(*len);
+	memcpy(px, cairo_image_surface_get_data(img), *len);
+	cairo_surface_destroy(img);
+	pl_figure_free(f);
+	return px;
+}
+
+START_TEST(contour_arrays_shared)
+{
+	size_t n1, n2;
+	unsigned char *a = two_contours(0, &n1), *b = two_contours(1, &n2);
+	ck_assert(n1 == n2 && !memcmp(a, b, n1));
+	free(a);
+	free(b);
+}
+END_TEST
+
 static Suite *plot_suite(void)
 {
 	Suite *s = suite_create("plot");
@@ -1014,6 +1056,7 @@ static Suite *plot_suite(void)
 	tcase_add_test(tc, animated_gif);
 	tcase_add_test(tc, gif_data_exact);
 	tcase_add_test(tc, median_cut_as_giflib);
+	tcase_add_test(tc, contour_arrays_shared);
 	tcase_add_test(tc, levels_and_colormaps_like_matplotlib);
 	tcase_add_test(tc, legend_placement_like_matplotlib);
 	tcase_add_test(tc, image_limits_like_matplotlib);
