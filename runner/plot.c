@@ -1814,6 +1814,30 @@ static size_t lower_bound(const double *v, size_t n, double x)
 	return lo;
 }
 
+/*
+ * lower_bound(lv, nl, z) for increasing levels, starting where evenly spaced
+ * levels would put z (per: (nl - 1) over the levels' range, 0 if that is
+ * empty): the levels a contour set gets by default are evenly spaced, and a
+ * binary search of 256 of them for each pixel, mispredicting its way down,
+ * was most of a loss landscape's drawing time.
+ */
+static size_t level_bound(const double *lv, size_t nl, double per, double z)
+{
+	if (isnan(z))
+		return 0;
+	double gd = (z - lv[0]) * per;
+	size_t g = gd > 0 ? (gd < (double)(nl - 1) ? (size_t)gd : nl - 1) : 0;
+	if (lv[g] >= z)
+		return g == 0 || lv[g - 1] < z ? g : lower_bound(lv, g, z);
+	return g + 1 >= nl || lv[g + 1] >= z ? g + 1 : g + 1 + lower_bound(lv + g + 1, nl - g - 1, z);
+}
+
+/* per for level_bound */
+static double level_step(const double *lv, size_t nl)
+{
+	return nl > 1 && lv[nl - 1] > lv[0] ? (double)(nl - 1) / (lv[nl - 1] - lv[0]) : 0;
+}
+
 typedef struct eslot {
 	long e, seg; /* a cell edge and a segment that ends on it */
 } eslot;
@@ -2080,24 +2104,29 @@ static int cell_range(const artist *r, size_t k, double *zmin, double *zmax)
 static void level_cells(const artist *r, size_t **start_out, size_t **cells_out)
 {
 	size_t rows = r->rows, cols = r->cols, nl = r->nlev, ncell = (rows - 1) * (cols - 1);
-	size_t *lo = nb_xmalloc(ncell * sizeof *lo), *hi = nb_xmalloc(ncell * sizeof *hi);
+	double per = level_step(r->levels, nl);
+	/* each cell's levels [lo, hi) */
+	uint32_t *span = nb_xmalloc(2 * ncell * sizeof *span);
 	size_t *start = nb_xcalloc(nl + 1, sizeof *start);
 	for (size_t k = 0; k < ncell; k++) {
 		double zmin, zmax;
-		int ok = cell_range(r, k, &zmin, &zmax);
-		lo[k] = ok ? lower_bound(r->levels, nl, zmin) : 0;
-		hi[k] = ok ? lower_bound(r->levels, nl, zmax) : 0;
-		for (size_t li = lo[k]; li < hi[k]; li++)
+		size_t lo = 0, hi = 0;
+		if (cell_range(r, k, &zmin, &zmax)) {
+			lo = level_bound(r->levels, nl, per, zmin);
+			hi = level_bound(r->levels, nl, per, zmax);
+		}
+		span[2 * k] = (uint32_t)lo;
+		span[2 * k + 1] = (uint32_t)hi;
+		for (size_t li = lo; li < hi; li++)
 			start[li + 1]++;
 	}
 	for (size_t li = 0; li < nl; li++)
 		start[li + 1] += start[li];
 	size_t *cells = nb_xmalloc((start[nl] ? start[nl] : 1) * sizeof *cells), *fill = nb_xcalloc(nl, sizeof *fill);
 	for (size_t k = 0; k < ncell; k++)
-		for (size_t li = lo[k]; li < hi[k]; li++)
+		for (size_t li = span[2 * k]; li < span[2 * k + 1]; li++)
 			cells[start[li] + fill[li]++] = k;
-	free(lo);
-	free(hi);
+	free(span);
 	free(fill);
 	*start_out = start;
 	*cells_out = cells;
@@ -2218,6 +2247,7 @@ static void contour_fill_pixels(ctx *c, const pl_axes *a, const artist *r, doubl
 	int stride = cairo_image_surface_get_stride(img);
 	size_t rows = r->rows, cols = r->cols, nl = r->nlev;
 	double lev0 = r->levels[0], levn = r->levels[nl - 1];
+	double per_level = level_step(r->levels, nl);
 	uint32_t *lut = nb_xmalloc((nl + 1) * sizeof *lut);
 	for (size_t b = 0; b + 1 < nl; b++) {
 		double mid = (r->levels[b] + r->levels[b + 1]) / 2;
@@ -2261,7 +2291,7 @@ static void contour_fill_pixels(ctx *c, const pl_axes *a, const artist *r, doubl
 			double zv = (1 - ty) * ((1 - t) * z0[j] + t * z0[j + 1]) + ty * ((1 - t) * z1[j] + t * z1[j + 1]);
 			if (!(zv >= lev0 && zv <= levn))
 				continue;
-			size_t b = lower_bound(r->levels, nl, zv);
+			size_t b = level_bound(r->levels, nl, per_level, zv);
 			b = b > 0 ? b - 1 : 0;
 			if (b > nl - 2)
 				b = nl - 2;
