@@ -2132,7 +2132,9 @@ static nb_value *eval_node(ev *E, const nb_expr *x)
 			nb_unref(a);
 			return NULL;
 		}
-		nb_value *r = x->kind == E_MATMUL ? nb_matmul(a, b, E->e) : nb_binary((nb_binop)x->op, a, b, E->e);
+		if (x->kind == E_BIN)
+			return at(E, x, nb_binary_take((nb_binop)x->op, a, b, E->e));
+		nb_value *r = nb_matmul(a, b, E->e);
 		nb_unref(a);
 		nb_unref(b);
 		return at(E, x, r);

@@ -232,6 +232,74 @@ static nb_value *fast_power(const nb_value *a, const nb_value *b, nb_err *e)
 	return r;
 }
 
+/* The hot cases: + - * / of two float64 arrays, none of them a scalar result. */
+static int f64_fast(nb_binop op, const nb_value *a, const nb_value *b, const bcast *it)
+{
+	return a->dtype == NB_F64 && b->dtype == NB_F64 && it->ndim > 0 &&
+	       (op == NB_ADD || op == NB_SUB || op == NB_MUL || op == NB_DIV);
+}
+
+/* o[k] = x op y over the broadcast it, a tight loop along the last axis.  o may be x or y
+ * itself when that operand has the result's shape: each element is read before it is
+ * written, at the same index. */
+static void f64_fast_loop(nb_binop op, bcast *it, const double *x, const double *y, double *o)
+{
+	int d = it->ndim - 1;
+	size_t len = it->shape[d], sa = it->st[0][d], sb = it->st[1][d];
+	for (size_t k = 0; k < it->size; k += len) {
+		const double *px = x + it->off[0], *py = y + it->off[1];
+		double *po = o + k;
+		switch (op) {
+		case NB_ADD: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] + py[j * sb]; break;
+		case NB_SUB: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] - py[j * sb]; break;
+		case NB_MUL: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] * py[j * sb]; break;
+		default: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] / py[j * sb]; break;
+		}
+		/* advance the outer indices by one whole row */
+		it->idx[d] = len - 1;
+		it->off[0] += sa * (len - 1);
+		it->off[1] += sb * (len - 1);
+		bcast_next(it);
+	}
+}
+
+/* v is the caller's alone (one reference), a float64 array of the broadcast's shape. */
+static int reusable(const nb_value *v, const bcast *it)
+{
+	if (v->refs != 1 || v->kind != NB_ARRAY || v->dtype != NB_F64 || v->ndim != it->ndim)
+		return 0;
+	for (int d = 0; d < v->ndim; d++)
+		if (v->shape[d] != it->shape[d])
+			return 0;
+	return 1;
+}
+
+nb_value *nb_binary_take(nb_binop op, nb_value *a, nb_value *b, nb_err *e)
+{
+	nb_value *r = NULL;
+	bcast it;
+	if (nb_is_array(a) && nb_is_array(b) && a != b) {
+		double p = 0;
+		if (op == NB_POW && a->refs == 1 && a->dtype == NB_F64 && a->ndim > 0 && b->ndim == 0 &&
+		    ((p = nb_get_f64(b, 0)) == 2.0 || p == 0.5 || p == -1.0)) {
+			double *x = nb_f64p(a); /* fast_power, over a */
+			for (size_t i = 0; i < a->size; i++)
+				x[i] = p == 2.0 ? x[i] * x[i] : p == 0.5 ? sqrt(x[i]) : 1.0 / x[i];
+			r = nb_ref(a);
+		} else if (broadcast2(&it, a, b, NULL) == 0 && f64_fast(op, a, b, &it) &&
+			   (reusable(a, &it) || reusable(b, &it))) {
+			nb_value *o = reusable(a, &it) ? a : b;
+			f64_fast_loop(op, &it, nb_f64p(a), nb_f64p(b), nb_f64p(o));
+			r = nb_ref(o);
+		}
+	}
+	if (!r)
+		r = nb_binary(op, a, b, e);
+	nb_unref(a);
+	nb_unref(b);
+	return r;
+}
+
 nb_value *nb_binary(nb_binop op, const nb_value *a, const nb_value *b, nb_err *e)
 {
 	if (!nb_is_array(a) || !nb_is_array(b)) {
@@ -293,28 +361,9 @@ nb_value *nb_binary(nb_binop op, const nb_value *a, const nb_value *b, nb_err *e
 	}
 	if (out == NB_F64) {
 		double *o = nb_f64p(r);
-		if (a->dtype == NB_F64 && b->dtype == NB_F64 && it.ndim > 0 &&
-		    (op == NB_ADD || op == NB_SUB || op == NB_MUL || op == NB_DIV)) {
-			/* the hot cases: a tight loop along the last axis */
-			const double *x = nb_f64p(a), *y = nb_f64p(b);
-			int d = it.ndim - 1;
-			size_t len = it.shape[d], sa = it.st[0][d], sb = it.st[1][d];
-			for (size_t k = 0; k < it.size; k += len) {
-				const double *px = x + it.off[0], *py = y + it.off[1];
-				double *po = o + k;
-				switch (op) {
-				case NB_ADD: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] + py[j * sb]; break;
-				case NB_SUB: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] - py[j * sb]; break;
-				case NB_MUL: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] * py[j * sb]; break;
-				default: for (size_t j = 0; j < len; j++) po[j] = px[j * sa] / py[j * sb]; break;
-				}
-				/* advance the outer indices by one whole row */
-				it.idx[d] = len - 1;
-				it.off[0] += sa * (len - 1);
-				it.off[1] += sb * (len - 1);
-				bcast_next(&it);
-			}
-		} else if (a->dtype == NB_F64 && b->dtype == NB_F64) {
+		if (f64_fast(op, a, b, &it))
+			f64_fast_loop(op, &it, nb_f64p(a), nb_f64p(b), o);
+		else if (a->dtype == NB_F64 && b->dtype == NB_F64) {
 			const double *x = nb_f64p(a), *y = nb_f64p(b);
 			switch (op) {
 			case NB_ADD: for (size_t k = 0; k < it.size; k++, bcast_next(&it)) o[k] = x[it.off[0]] + y[it.off[1]]; break;

@@ -36,6 +36,12 @@ typedef enum nb_redop {
 const char *nb_binop_symbol(nb_binop op);
 
 nb_value *nb_binary(nb_binop op, const nb_value *a, const nb_value *b, nb_err *e);
+/* The same, taking the caller's references to a and b (released either way).  An operand the
+ * caller alone holds (one reference) that is a float64 array of the result's shape gets the
+ * result of + - * / (or of ** 2, ** 0.5, ** -1) written over it, rather than a fresh array
+ * made and the operand freed: an expression's temporaries over a large grid are megabytes of
+ * fresh memory each. */
+nb_value *nb_binary_take(nb_binop op, nb_value *a, nb_value *b, nb_err *e);
 nb_value *nb_unary(nb_unop op, const nb_value *a, nb_err *e);
 /* np.where(c, a, b) */
 nb_value *nb_where(const nb_value *c, const nb_value *a, const nb_value *b, nb_err *e);

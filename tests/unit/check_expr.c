@@ -200,6 +200,38 @@ START_TEST(eval_error_texts)
 }
 END_TEST
 
+/* Temporaries take the results of + - * / and ** 2 in place (nb_binary_take); values in the
+ * state, and a temporary used twice, are never written over. */
+START_TEST(temporaries_in_place)
+{
+	nb_state st = NB_STATE_INIT;
+	char *msg = NULL;
+	nb_state_put(&st, "v", eval_in(&st, "[3.0, -1.5, 2.25, 0.0, -7.0]", &msg, NULL), "t");
+	nb_state_put(&st, "M", eval_in(&st, "reshape(arange(6.0), (2, 3))", &msg, NULL), "t");
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
+		{"v * 2 + v", "9 -4.5 6.75 0 -21"},
+		{"v ** 2 - v", "6 3.75 2.8125 0 56"},
+		{"((v + 1) * 2 - v) / 2", "2.5 0.25 2.125 1 -2.5"},
+		{"1 - (v - 1) ** 2", "-3 -5.25 -0.5625 0 -63"},
+		{"(M[..., None] + M[..., None]) * [1.0, 10.0]", "0 0 2 20 4 40 6 60 8 80 10 100"},
+		{"sum((M - M[0]) ** 2, axis=1)", "0 27"},
+	};
+	for (size_t k = 0; k < NB_ARRAY_LEN(cases); k++) {
+		nb_value *r = eval_in(&st, cases[k].src, &msg, NULL);
+		ck_assert_msg(r != NULL, "%s: %s", cases[k].src, msg ? msg : "");
+		ck_assert_msg(close_values(r, cases[k].want), "%s", cases[k].src);
+		nb_unref(r);
+	}
+	nb_value *v = eval_in(&st, "v", &msg, NULL), *m = eval_in(&st, "M", &msg, NULL);
+	ck_assert(close_values(v, "3 -1.5 2.25 0 -7") && close_values(m, "0 1 2 3 4 5"));
+	nb_unref(v);
+	nb_unref(m);
+	nb_state_release(&st);
+}
+END_TEST
+
 START_TEST(names_walk)
 {
 	nb_err e = NB_ERR_INIT;
@@ -226,6 +258,7 @@ static Suite *expr_suite(void)
 	TCase *tc = tcase_create("numpy");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, numpy_fixtures);
+	tcase_add_test(tc, temporaries_in_place);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_loop_test(tc, parse_error_texts, 0, (int)NB_ARRAY_LEN(parse_errors));
