@@ -215,14 +215,16 @@ static int icompare(nb_binop op, int64_t x, int64_t y)
 }
 
 /* Special exponents that numpy computes with faster, exactly rounded ops. */
-static nb_value *fast_power(const nb_value *a, const nb_value *b, nb_err *e)
+/* a ** 2, ** 0.5 and ** -1 of a float64 array, into a fresh array or, when over is a (the
+ * caller's alone), over it; NULL (e unset) when b is another power or a another array. */
+static nb_value *fast_power(const nb_value *a, const nb_value *b, nb_value *over, nb_err *e)
 {
 	if (a->dtype != NB_F64 || b->ndim != 0 || a->ndim == 0)
 		return NULL;
 	double p = nb_get_f64(b, 0);
 	if (p != 2.0 && p != 0.5 && p != -1.0)
 		return NULL;
-	nb_value *r = nb_array_like(a, NB_F64, e);
+	nb_value *r = over ? nb_ref(over) : nb_array_like(a, NB_F64, e);
 	if (!r)
 		return NULL;
 	const double *x = nb_f64p(a);
@@ -279,14 +281,9 @@ nb_value *nb_binary_take(nb_binop op, nb_value *a, nb_value *b, nb_err *e)
 	nb_value *r = NULL;
 	bcast it;
 	if (nb_is_array(a) && nb_is_array(b) && a != b) {
-		double p = 0;
-		if (op == NB_POW && a->refs == 1 && a->dtype == NB_F64 && a->ndim > 0 && b->ndim == 0 &&
-		    ((p = nb_get_f64(b, 0)) == 2.0 || p == 0.5 || p == -1.0)) {
-			double *x = nb_f64p(a); /* fast_power, over a */
-			for (size_t i = 0; i < a->size; i++)
-				x[i] = p == 2.0 ? x[i] * x[i] : p == 0.5 ? sqrt(x[i]) : 1.0 / x[i];
-			r = nb_ref(a);
-		} else if (broadcast2(&it, a, b, NULL) == 0 && f64_fast(op, a, b, &it) &&
+		if (op == NB_POW && a->refs == 1)
+			r = fast_power(a, b, a, NULL);
+		else if (broadcast2(&it, a, b, NULL) == 0 && f64_fast(op, a, b, &it) &&
 			   (reusable(a, &it) || reusable(b, &it))) {
 			nb_value *o = reusable(a, &it) ? a : b;
 			f64_fast_loop(op, &it, nb_f64p(a), nb_f64p(b), nb_f64p(o));
@@ -333,7 +330,7 @@ nb_value *nb_binary(nb_binop op, const nb_value *a, const nb_value *b, nb_err *e
 	else
 		out = common == NB_BOOL ? NB_I64 : common;
 	if (op == NB_POW) {
-		nb_value *r = fast_power(a, b, e);
+		nb_value *r = fast_power(a, b, NULL, e);
 		if (r || (e && e->set))
 			return r;
 	}
